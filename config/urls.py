@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future language-prefixed routes)
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from loanlit.core import views as core_views
+
+handler400 = "loanlit.core.views.error_400"
+handler403 = "loanlit.core.views.error_403"
+handler404 = "loanlit.core.views.error_404"
+handler500 = "loanlit.core.views.error_500"
+
+urlpatterns = [
+    path("", include("loanlit.core.urls")),
+    path("accounts/", include("loanlit.accounts.urls")),
+    path("notifications/", include("loanlit.notifications.urls")),
+    path("jobs/", include("loanlit.jobs.urls")),
+    path("audit/", include("loanlit.audit.urls")),
+    path("i18n/setlang/", core_views.public(set_language), name="set_language"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

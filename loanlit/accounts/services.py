@@ -1,0 +1,133 @@
+"""Writes for organisation units, creditors and users (one home each; DESIGN rule 1).
+
+Org units and creditors are core models, but their writes live here, above `audit`, so every change
+is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from loanlit.accounts.models import Role, User
+from loanlit.core.errors import DomainError
+from loanlit.core.models import Creditor, OrgUnit
+
+PATH_SEGMENT_WIDTH = 4
+
+
+def _next_path(parent: OrgUnit | None) -> str:
+    siblings = OrgUnit.objects.filter(parent=parent) if parent else OrgUnit.objects.filter(parent__isnull=True)
+    used = siblings.count() + 1
+    prefix = parent.path if parent else ""
+    while True:
+        candidate = f"{prefix}{used:0{PATH_SEGMENT_WIDTH}d}."
+        if not OrgUnit.objects.filter(path=candidate).exists():
+            return candidate
+        used += 1
+
+
+@transaction.atomic
+def org_unit_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    kind: str,
+    parent: OrgUnit | None = None,
+    legal_name: str = "",
+    uscc: str = "",
+    responsible_person: str = "",
+    responsible_title: str = "",
+    address: str = "",
+    region_code: str = "",
+) -> OrgUnit:
+    """Create a unit under ``parent`` with its materialised path."""
+    if kind not in OrgUnit.Kind.values:
+        raise DomainError(_("Unknown unit kind: %(kind)s.") % {"kind": kind})
+    if OrgUnit.objects.filter(code=code).exists():
+        raise DomainError(_("A unit with code %(code)s already exists.") % {"code": code})
+    path = _next_path(parent)
+    unit = OrgUnit.objects.create(
+        parent=parent,
+        code=code,
+        name=name,
+        kind=kind,
+        legal_name=legal_name,
+        uscc=uscc,
+        responsible_person=responsible_person,
+        responsible_title=responsible_title,
+        address=address,
+        region_code=region_code,
+        path=path,
+        depth=path.count(".") - 1,
+    )
+    return unit
+
+
+@transaction.atomic
+def creditor_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    kind: str,
+    legal_name: str,
+    uscc: str = "",
+    legal_representative: str = "",
+    address: str = "",
+    is_licensed_lender: bool = True,
+) -> Creditor:
+    if kind not in Creditor.Kind.values:
+        raise DomainError(_("Unknown creditor kind: %(kind)s.") % {"kind": kind})
+    if Creditor.objects.filter(code=code).exists():
+        raise DomainError(_("A creditor with code %(code)s already exists.") % {"code": code})
+    return Creditor.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        legal_name=legal_name,
+        uscc=uscc,
+        legal_representative=legal_representative,
+        address=address,
+        is_licensed_lender=is_licensed_lender,
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None,
+    role_code: str,
+    unit: OrgUnit | None,
+    creditors: Iterable[Creditor] = (),
+    display_name: str = "",
+    email: str = "",
+    is_superuser: bool = False,
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("The user name %(username)s is taken.") % {"username": username})
+    try:
+        role = Role.objects.get(code=role_code)
+    except Role.DoesNotExist:
+        raise DomainError(_("Unknown role: %(role)s.") % {"role": role_code})
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        unit=unit,
+        role=role,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    user.creditors.set(list(creditors))
+    return user
