@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "loanlit.notifications",
     "loanlit.accounts",
 ]
+if TESTING:
+    INSTALLED_APPS.append("tests.testapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -1,0 +1,1 @@
+"""Test-only models. Owned by the core-fields tests; add a model here when a field needs one."""
