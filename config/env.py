@@ -65,7 +65,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_secret(name: str) -> str:
-    """A secret given inline (LOANLIT_X) or as a file path (LOANLIT_X_FILE); inline wins."""
+    """A secret given inline (LOANLIT_<NAME>) or as a file path (LOANLIT_<NAME>_FILE); inline wins."""
     inline = _raw(name)
     if inline:
         return inline.strip()

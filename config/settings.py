@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "loanlit.jobs",
     "loanlit.notifications",
     "loanlit.accounts",
+    "loanlit.demo",
 ]
 if TESTING:
     INSTALLED_APPS.append("tests.testapp")

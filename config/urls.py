@@ -1,6 +1,6 @@
 from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (kept for future language-prefixed routes)
 from django.urls import include, path
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from loanlit.core import views as core_views
@@ -16,7 +16,7 @@ urlpatterns = [
     path("notifications/", include("loanlit.notifications.urls")),
     path("jobs/", include("loanlit.jobs.urls")),
     path("audit/", include("loanlit.audit.urls")),
-    path("i18n/setlang/", core_views.public(set_language), name="set_language"),
+    path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from loanlit.demo import services
+
+
+class Command(BaseCommand):
+    help = "Create the administrator (password from LOANLIT_ADMIN_PASSWORD or generated and shown once) and load demo data once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-demo", action="store_true", help="Create the administrator only.")
+
+    def handle(self, *args, **options) -> None:
+        admin = services.admin_ensure(password=settings.ADMIN_PASSWORD or None)
+        if admin.created:
+            self.stdout.write(self.style.SUCCESS(f"Administrator created: user name '{admin.user.username}'."))
+            if admin.password:
+                self.stdout.write(self.style.WARNING(f"Generated password (shown once, write it down): {admin.password}"))
+        else:
+            self.stdout.write(f"Administrator '{admin.user.username}' exists; password unchanged.")
+        if options["no_demo"]:
+            return
+        demo_password = settings.ADMIN_PASSWORD or admin.password
+        if demo_password is None:
+            self.stdout.write("Demo data: already loaded or skipped (set LOANLIT_ADMIN_PASSWORD to create demo users).")
+            return
+        demo = services.demo_load(actor=admin.user, password=demo_password)
+        if demo.created:
+            users = ", ".join(demo.users)
+            self.stdout.write(f"Demo data loaded. Demo users (same password as the administrator): {users}.")
+        else:
+            self.stdout.write("Demo data already loaded.")

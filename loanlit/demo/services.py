@@ -1,0 +1,111 @@
+"""First-run set-up through the ordinary services: the administrator, then the demo organisation.
+
+Demo data is loaded once; running again finds it and changes nothing. Later issues extend
+``demo_load`` with loans and cases built from ../shared/real-inputs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from loanlit.accounts import services as accounts
+from loanlit.accounts.models import User
+from loanlit.core.models import Creditor, OrgUnit
+
+ADMIN_USERNAME = "admin"
+DEMO_CREDITOR_CODE = "DEMO-BANK"
+
+
+@dataclass(frozen=True)
+class AdminResult:
+    user: User
+    created: bool
+    password: str | None  # set only when generated, so it can be shown once
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def admin_ensure(*, password: str | None) -> AdminResult:
+    """Create the administrator unless one exists; a generated password is returned to be shown once."""
+    existing = User.objects.filter(username=ADMIN_USERNAME).first()
+    if existing is not None:
+        return AdminResult(user=existing, created=False, password=None)
+    head = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
+    if head is None:
+        head = accounts.org_unit_create(actor=None, code="HO", name="Head office", kind=OrgUnit.Kind.HEAD_OFFICE)
+    generated = None if password else generate_password()
+    user = accounts.user_create(
+        actor=None,
+        username=ADMIN_USERNAME,
+        password=password or generated,
+        role_code="administrator",
+        unit=head,
+        display_name="Administrator",
+        is_superuser=True,
+    )
+    return AdminResult(user=user, created=True, password=generated)
+
+
+DEMO_UNITS = (
+    # code, name, kind, parent code, region, legal name
+    ("BJ", "Beijing Branch", OrgUnit.Kind.BRANCH, "HO", "110000", "Demo Bank Co., Ltd. Beijing Branch"),
+    ("BJ-CY", "Chaoyang Sub-branch", OrgUnit.Kind.SUB_BRANCH, "BJ", "110105", "Demo Bank Co., Ltd. Beijing Chaoyang Sub-branch"),
+    ("GD", "Guangdong Branch", OrgUnit.Kind.BRANCH, "HO", "440000", "Demo Bank Co., Ltd. Guangdong Branch"),
+    ("GD-TH", "Tianhe Sub-branch", OrgUnit.Kind.SUB_BRANCH, "GD", "440106", "Demo Bank Co., Ltd. Guangzhou Tianhe Sub-branch"),
+)
+
+DEMO_USERS = (
+    # username, role, unit code
+    ("legal.manager", "legal_manager", "HO"),
+    ("handler.bj", "case_handler", "BJ"),
+    ("lawyer.bj", "external_lawyer", "BJ"),
+    ("manager.bj", "branch_manager", "BJ"),
+    ("auditor", "auditor", "HO"),
+    ("viewer.gd", "read_only", "GD"),
+)
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    created: bool
+    users: tuple[str, ...]
+
+
+@transaction.atomic
+def demo_load(*, actor: User, password: str) -> DemoResult:
+    """Load the demo organisation and one user per role, once."""
+    if Creditor.objects.filter(code=DEMO_CREDITOR_CODE).exists():
+        return DemoResult(created=False, users=())
+    creditor = accounts.creditor_create(
+        actor=actor,
+        code=DEMO_CREDITOR_CODE,
+        name="Demo Bank",
+        kind=Creditor.Kind.BANK,
+        legal_name="Demo Bank Co., Ltd.",
+    )
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    for code, name, kind, parent, region, legal_name in DEMO_UNITS:
+        if code not in units:
+            units[code] = accounts.org_unit_create(
+                actor=actor, code=code, name=name, kind=kind, parent=units[parent], region_code=region, legal_name=legal_name
+            )
+    actor.creditors.add(creditor)
+    made = []
+    for username, role, unit_code in DEMO_USERS:
+        if not User.objects.filter(username=username).exists():
+            accounts.user_create(
+                actor=actor,
+                username=username,
+                password=password,
+                role_code=role,
+                unit=units[unit_code],
+                creditors=[creditor],
+            )
+            made.append(username)
+    return DemoResult(created=True, users=tuple(made))
