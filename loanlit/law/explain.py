@@ -56,7 +56,10 @@ class Msg:
 
 register(
     {
-        "input.not_decimal": ("{name} 必须是十进制数额（Decimal），不接受 {value}", "{name} must be a Decimal amount, not {value}"),
+        "input.not_decimal": (
+            "{name} 必须是十进制数额（Decimal），不接受 {value}",
+            "{name} must be a Decimal amount, not {value}",
+        ),
         "input.not_finite": ("{name} 必须是有限数额，不接受 {value}", "{name} must be a finite amount, not {value}"),
         "input.negative": ("{name} 不得为负数：{value}", "{name} must not be negative: {value}"),
     }
