@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "loanlit.jobs",
     "loanlit.notifications",
     "loanlit.accounts",
+    "loanlit.rules",
     "loanlit.demo",
 ]
 if TESTING:
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "loanlit.core.middleware.UploadLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
 ]
 
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "loanlit.core.context_processors.site",
+                "loanlit.notifications.context_processors.notifications",
             ],
         },
     }
@@ -220,6 +223,10 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL and urlparse(REDIS_URL).scheme not in {"redis", "rediss"}:
     raise ConfigError(f"LOANLIT_REDIS_URL must start with redis:// or rediss://, not {REDIS_URL!r}.")
 JOB_TRANSPORT = "celery" if REDIS_URL else "worker"
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120, minimum=10, maximum=86400)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1, maximum=20)
+JOB_ERRORS_CAP = 1000
+JOB_SCHEDULER_LEASE_SECONDS = 60
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -236,3 +243,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
+
+# UI
+# An oversized upload gets the translated 413 page (loanlit.core.middleware); the size handler runs
+# before Django's own so a file part is cut off at MAX_UPLOAD_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "loanlit.core.middleware.FileSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+CSRF_FAILURE_VIEW = "loanlit.core.views.csrf_failure"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("loanlit.notifications.urls")),
     path("jobs/", include("loanlit.jobs.urls")),
     path("audit/", include("loanlit.audit.urls")),
+    path("rules/", include("loanlit.rules.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 

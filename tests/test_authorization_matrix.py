@@ -6,15 +6,72 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.support.authz import ANONYMOUS, LOGIN, Access, Route, iter_route_names, row_counts, unnamed_routes
+from tests.support.authz import (
+    ANONYMOUS,
+    LOGIN,
+    Access,
+    Route,
+    code,
+    iter_route_names,
+    only,
+    row_counts,
+    unnamed_routes,
+)
 
 pytestmark = pytest.mark.django_db
+
+# The world's jobs belong to the case handler; auditors and administrators may see every job.
+JOB_VIEWERS = ("case_handler", "administrator", "auditor")
 
 ROUTES: list[Route] = [
     Route("core:home", get=LOGIN),
     Route("accounts:login", get=Access("public", ok=(200, 302)), post=Access("public", ok=(200, 302))),
     Route("accounts:logout", get=None, post=Access("login", ok=(302,))),
+    Route("notifications:list", get=LOGIN),
+    Route(
+        "notifications:mark_read",
+        get=None,
+        post=only("case_handler", ok=(200, 302)),
+        kwargs=lambda w: {"pk": w.notification.pk},
+    ),
+    Route("notifications:mark_all_read", get=None, post=Access("login", ok=(302,))),
+    Route("audit:entry_list", get=code("audit.view")),
+    Route("audit:access_log_list", get=code("audit.view")),
+    Route("jobs:job_list", get=LOGIN),
+    Route("jobs:job_detail", get=only(*JOB_VIEWERS), kwargs=lambda w: {"pk": w.job_queued.pk}),
+    Route("jobs:job_progress", get=only(*JOB_VIEWERS), kwargs=lambda w: {"pk": w.job_queued.pk}),
+    Route(
+        "jobs:job_cancel",
+        get=None,
+        post=Access("users", users=("case_handler", "administrator"), ok=(302,), denied=404, forbidden=("auditor",)),
+        kwargs=lambda w: {"pk": w.job_queued.pk},
+    ),
+    Route("jobs:job_download", get=only(*JOB_VIEWERS), kwargs=lambda w: {"pk": w.job_done.pk}),
     Route("set_language", get=None, post=Access("public", ok=(302,)), data=lambda w: {"language": "en"}),
+    # rules: calculators for every signed-in user; reference data for admin.manage_reference_data.
+    Route("rules:calculators", get=LOGIN),
+    Route("rules:calculate", get=None, post=LOGIN, kwargs=lambda w: {"kind": "fee"}),
+    Route("rules:claim_export", get=None, post=LOGIN),
+    Route("rules:holiday_list", get=Access("code", code="admin.manage_reference_data")),
+    Route(
+        "rules:holiday_add",
+        get=Access("code", code="admin.manage_reference_data"),
+        post=Access("code", code="admin.manage_reference_data"),
+    ),
+    Route(
+        "rules:holiday_edit",
+        get=Access("code", code="admin.manage_reference_data"),
+        post=Access("code", code="admin.manage_reference_data"),
+        kwargs=lambda w: {"year": 2027},
+    ),
+    Route(
+        "rules:holiday_delete",
+        get=None,
+        post=Access("code", code="admin.manage_reference_data", ok=(302, 404)),
+        kwargs=lambda w: {"year": 2027},
+    ),
+    Route("rules:lpr_list", get=Access("code", code="admin.manage_reference_data")),
+    Route("rules:lpr_add", get=None, post=Access("code", code="admin.manage_reference_data")),
 ]
 
 PERSONAS = [
@@ -41,6 +98,18 @@ def test_every_route_is_in_the_matrix():
 
 @pytest.fixture
 def world(personas):
+    from loanlit.jobs.services import job_enqueue
+    from loanlit.jobs.worker import run_pending
+    from loanlit.notifications.services import notify
+
+    personas.job_done = job_enqueue(
+        kind="jobs.demo_count", params={"n": 2, "with_file": True}, actor=personas.case_handler
+    )
+    run_pending(worker_id="matrix", limit=1)
+    personas.job_done.refresh_from_db()
+    assert personas.job_done.state == "succeeded"
+    personas.notification = notify(recipients=[personas.case_handler], code="matrix", title="T")[0]
+    personas.job_queued = job_enqueue(kind="jobs.demo_count", params={"n": 2}, actor=personas.case_handler)
     return personas
 
 
@@ -73,5 +142,5 @@ def test_route_answers_each_persona_as_its_access_rule_says(route, persona, worl
             assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
             assert row_counts() == before
         else:
-            assert response.status_code == access.denied, f"{persona} {method.upper()} {url}: {response.status_code}"
+            assert response.status_code == access.denied_status(persona), f"{persona} {method.upper()} {url}: {response.status_code}"
             assert row_counts() == before, "a refused request changed data"

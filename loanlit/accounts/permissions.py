@@ -15,6 +15,7 @@ PERMISSIONS: Final = {
     "admin.manage_reference_data": _("Manage reference data (holidays, rates, templates)"),
     "audit.view": _("View the audit trail and access log"),
     "jobs.view_all": _("View every background job"),
+    "jobs.cancel_all": _("Cancel anyone's background job"),
     "cases.view": _("View cases in scope"),
     "cases.edit": _("Edit cases in scope"),
     "personal_data.unmask": _("See unmasked personal data"),

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from loanlit import audit
 from loanlit.accounts.models import Role, User
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor, OrgUnit
@@ -64,6 +65,27 @@ def org_unit_create(
         path=path,
         depth=path.count(".") - 1,
     )
+    audit.record(
+        actor=actor,
+        action="org_unit.created",
+        target=unit,
+        changes=audit.diff(
+            {},
+            {
+                "code": code,
+                "name": name,
+                "kind": kind,
+                "parent": parent.code if parent else None,
+                "path": path,
+                "legal_name": legal_name,
+                "uscc": uscc,
+                "responsible_person": responsible_person,
+                "responsible_title": responsible_title,
+                "address": address,
+                "region_code": region_code,
+            },
+        ),
+    )
     return unit
 
 
@@ -84,16 +106,19 @@ def creditor_create(
         raise DomainError(_("Unknown creditor kind: %(kind)s.") % {"kind": kind})
     if Creditor.objects.filter(code=code).exists():
         raise DomainError(_("A creditor with code %(code)s already exists.") % {"code": code})
-    return Creditor.objects.create(
-        code=code,
-        name=name,
-        kind=kind,
-        legal_name=legal_name,
-        uscc=uscc,
-        legal_representative=legal_representative,
-        address=address,
-        is_licensed_lender=is_licensed_lender,
-    )
+    values = {
+        "code": code,
+        "name": name,
+        "kind": kind,
+        "legal_name": legal_name,
+        "uscc": uscc,
+        "legal_representative": legal_representative,
+        "address": address,
+        "is_licensed_lender": is_licensed_lender,
+    }
+    creditor = Creditor.objects.create(**values)
+    audit.record(actor=actor, action="creditor.created", target=creditor, changes=audit.diff({}, values))
+    return creditor
 
 
 @transaction.atomic
@@ -129,5 +154,24 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    user.creditors.set(list(creditors))
+    creditors = list(creditors)
+    user.creditors.set(creditors)
+    audit.record(
+        actor=actor,
+        action="user.created",
+        target=user,
+        changes=audit.diff(
+            {},
+            {
+                "username": username,
+                "display_name": display_name,
+                "email": email,
+                "role": role.code,
+                "unit": unit.code if unit else None,
+                "creditors": sorted(creditor.code for creditor in creditors),
+                "is_superuser": is_superuser,
+                "has_password": bool(password),
+            },
+        ),
+    )
     return user

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+MEGABYTE = 1024 * 1024
 
 
 def public(view: Callable) -> Callable:
@@ -13,6 +22,7 @@ def public(view: Callable) -> Callable:
     return login_not_required(view)
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {})
 
@@ -21,8 +31,22 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
+def upload_too_large(request: HttpRequest, limit_bytes: int) -> HttpResponse:
+    """413 for a request body over the limit; the body was never stored, so nothing was saved."""
+    limit_mb = max(1, limit_bytes // MEGABYTE)
+    return _error(
+        request,
+        413,
+        _("File too large"),
+        _("The file is larger than the %(limit)d MB limit. Nothing was saved.") % {"limit": limit_mb},
+    )
+
+
 @login_not_required
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django answers an oversized body (RequestDataTooBig, a SuspiciousOperation) with 400; it is a 413.
+    if isinstance(exception, RequestDataTooBig):
+        return upload_too_large(request, getattr(exception, "limit_bytes", settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
     return _error(request, 400, _("Bad request"), _("The request could not be understood. Nothing was changed."))
 
 
@@ -38,6 +62,26 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 @login_not_required
 def error_500(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request's context processors: whatever failed (the database, a context
+    # processor) must not fail the error page too.
+    context = {
+        "status": 500,
+        "title": _("Something went wrong"),
+        "message": _("An unexpected error occurred. It has been logged; please try again."),
+    }
+    return HttpResponse(loader.get_template("error.html").render(context), status=500)
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the usual cause is a form left open past the session, so say how to recover."""
+    logger.info("CSRF failure on %s: %s", request.path, reason)
     return _error(
-        request, 500, _("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again.")
+        request,
+        403,
+        _("The form has expired"),
+        _(
+            "This form was open too long or was sent from another page, so it was refused for your safety. "
+            "Reload the page and send it again. Nothing was saved."
+        ),
     )

@@ -31,6 +31,10 @@ class Access:
     users: tuple[str, ...] = ()
     ok: tuple[int, ...] = (200,)
     denied: int = 403
+    forbidden: tuple[str, ...] = ()  # personas who can see the object but may not act: 403 instead of ``denied``
+
+    def denied_status(self, persona: str) -> int:
+        return 403 if persona in self.forbidden else self.denied
 
     def allows(self, persona: str, user: Any) -> bool:
         if self.kind == "public":

@@ -1,0 +1,156 @@
+"""Append-only audit trail (per-stream hash chains), checkpoints, access log and its seals (DESIGN rule 5).
+
+Rows here are written only by ``loanlit.audit.services``. Database triggers (migration 0002) refuse
+UPDATE and DELETE on every table except ``StreamHead``, which is the lock row a writer updates.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loanlit.audit.hashing import GENESIS_HASH
+
+GLOBAL_STREAM = "global"
+# Reserved chain names start with "#": they cannot collide with a caller's stream key.
+CHECKPOINT_CHAIN = "#checkpoint"
+ACCESS_SEAL_CHAIN = "#access-log-seal"
+
+
+class StreamHead(models.Model):
+    """The last link of one chain. Appending locks this row, so a chain never forks."""
+
+    stream = models.CharField(_("stream"), max_length=100, unique=True)
+    last_seq = models.PositiveBigIntegerField(_("last sequence number"), default=0)
+    last_hash = models.CharField(_("last hash"), max_length=64, default=GENESIS_HASH)
+    checkpointed_seq = models.PositiveBigIntegerField(_("sequence number in the last checkpoint"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stream head")
+        verbose_name_plural = _("stream heads")
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.last_seq}"
+
+
+class AuditEntry(models.Model):
+    """One state change: who did what to which record, old → new, linked to the previous entry."""
+
+    stream = models.CharField(_("stream"), max_length=100)
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    created_at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        # A user with audit entries is deactivated, never deleted: SET_NULL would be an UPDATE here.
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_display = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="audit_entry_stream_seq_unique")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_entry_target_idx"),
+            models.Index(fields=["created_at"], name="audit_entry_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.action}"
+
+
+class Checkpoint(models.Model):
+    """Heads of the streams that moved since the previous checkpoint, chained to it.
+
+    Unchanged heads were covered by an earlier checkpoint, so the newest checkpoint's hash commits
+    (through its chain) to every stream head at the time it was taken.
+    """
+
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    created_at = models.DateTimeField(_("at"))
+    heads = models.JSONField(_("stream heads"), default=list)  # [[stream, seq, hash], …] sorted by stream
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"
+
+
+class AccessLog(models.Model):
+    """Somebody read personal data, downloaded, exported, or was refused."""
+
+    class Action(models.TextChoices):
+        PERSONAL_DATA_READ = "personal_data.read", _("Read unmasked personal data")
+        DOWNLOAD = "download", _("Downloaded a file")
+        EXPORT = "export", _("Exported data")
+        DENIED = "denied", _("Access denied")
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        # No database constraint: this row is written in its own transaction and must never wait on
+        # (or deadlock with) a lock the caller holds on the user row.
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=50, choices=Action.choices, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    method = models.CharField(_("method"), max_length=10, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    detail = models.JSONField(_("detail"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        indexes = [models.Index(fields=["user", "at"], name="audit_access_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AccessLogSeal(models.Model):
+    """A digest over access-log rows ``first_id``…``last_id``, chained to the previous seal."""
+
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    created_at = models.DateTimeField(_("at"))
+    first_id = models.PositiveBigIntegerField(_("first row"))
+    last_id = models.PositiveBigIntegerField(_("last row"))
+    row_count = models.PositiveIntegerField(_("rows"))
+    digest = models.CharField(_("digest"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("access log seal")
+        verbose_name_plural = _("access log seals")
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"seal #{self.seq} ({self.first_id}-{self.last_id})"
