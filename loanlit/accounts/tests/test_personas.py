@@ -32,3 +32,28 @@ def test_role_codes_grant_only_their_permissions(personas):
     assert personas.auditor.has_code("audit.view")
     assert not personas.case_handler.has_code("audit.view")
     assert personas.administrator.has_code("admin.manage_users")
+
+
+def test_refused_unit_creation_writes_nothing_not_even_audit(personas):
+    from loanlit.accounts import services
+    from loanlit.audit.models import AuditEntry
+    from loanlit.core.errors import DomainError
+    from loanlit.core.models import OrgUnit
+
+    before = (OrgUnit.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(DomainError, match="BJ already exists"):
+        services.org_unit_create(actor=personas.administrator, code="BJ", name="Again", kind="branch")
+    assert (OrgUnit.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_unit_creation_is_audited_on_the_global_stream(personas):
+    from loanlit.accounts import services
+    from loanlit.audit.models import AuditEntry
+
+    unit = services.org_unit_create(
+        actor=personas.administrator, code="SH", name="Shanghai branch", kind="branch", parent=personas.head_office
+    )
+    entry = AuditEntry.objects.filter(action="org_unit.created").order_by("-pk").first()
+    assert entry is not None and entry.stream == "global"
+    assert entry.target_id == str(unit.pk)
+    assert entry.actor_id == personas.administrator.pk
