@@ -33,7 +33,7 @@ def _dev_secret(name: str) -> str:
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if TESTING:
-        SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"
+        SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105 (tests only)
     elif DEBUG:
         SECRET_KEY = _dev_secret("secret-key")
     else:
@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "loanlit.notifications",
     "loanlit.accounts",
     "loanlit.rules",
+    "loanlit.parties",
+    "loanlit.loans",
+    "loanlit.cases",
     "loanlit.demo",
 ]
 if TESTING:
@@ -137,7 +140,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = 0
 elif _db["ENGINE"] == "django.db.backends.mysql":
-    import pymysql
+    import pymysql  # type: ignore[import-untyped]
 
     pymysql.version_info = (2, 2, 1, "final", 0)
     pymysql.install_as_MySQLdb()

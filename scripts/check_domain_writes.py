@@ -14,7 +14,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WRITE_METHODS = {"save", "delete", "create", "update", "bulk_create", "bulk_update", "get_or_create", "update_or_create"}
+WRITE_METHODS = {
+    "save",
+    "delete",
+    "create",
+    "update",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+}
 MANAGER_ONLY = {"create", "update", "bulk_create", "bulk_update", "get_or_create", "update_or_create", "delete"}
 QUERYSET_HINTS = {"objects", "filter", "exclude", "all", "select_for_update", "using"}
 

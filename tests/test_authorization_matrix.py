@@ -142,5 +142,7 @@ def test_route_answers_each_persona_as_its_access_rule_says(route, persona, worl
             assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
             assert row_counts() == before
         else:
-            assert response.status_code == access.denied_status(persona), f"{persona} {method.upper()} {url}: {response.status_code}"
+            assert response.status_code == access.denied_status(persona), (
+                f"{persona} {method.upper()} {url}: {response.status_code}"
+            )
             assert row_counts() == before, "a refused request changed data"

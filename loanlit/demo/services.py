@@ -55,9 +55,23 @@ def admin_ensure(*, password: str | None) -> AdminResult:
 DEMO_UNITS = (
     # code, name, kind, parent code, region, legal name
     ("BJ", "Beijing Branch", OrgUnit.Kind.BRANCH, "HO", "110000", "Demo Bank Co., Ltd. Beijing Branch"),
-    ("BJ-CY", "Chaoyang Sub-branch", OrgUnit.Kind.SUB_BRANCH, "BJ", "110105", "Demo Bank Co., Ltd. Beijing Chaoyang Sub-branch"),
+    (
+        "BJ-CY",
+        "Chaoyang Sub-branch",
+        OrgUnit.Kind.SUB_BRANCH,
+        "BJ",
+        "110105",
+        "Demo Bank Co., Ltd. Beijing Chaoyang Sub-branch",
+    ),
     ("GD", "Guangdong Branch", OrgUnit.Kind.BRANCH, "HO", "440000", "Demo Bank Co., Ltd. Guangdong Branch"),
-    ("GD-TH", "Tianhe Sub-branch", OrgUnit.Kind.SUB_BRANCH, "GD", "440106", "Demo Bank Co., Ltd. Guangzhou Tianhe Sub-branch"),
+    (
+        "GD-TH",
+        "Tianhe Sub-branch",
+        OrgUnit.Kind.SUB_BRANCH,
+        "GD",
+        "440106",
+        "Demo Bank Co., Ltd. Guangzhou Tianhe Sub-branch",
+    ),
 )
 
 DEMO_USERS = (
@@ -93,7 +107,13 @@ def demo_load(*, actor: User, password: str) -> DemoResult:
     for code, name, kind, parent, region, legal_name in DEMO_UNITS:
         if code not in units:
             units[code] = accounts.org_unit_create(
-                actor=actor, code=code, name=name, kind=kind, parent=units[parent], region_code=region, legal_name=legal_name
+                actor=actor,
+                code=code,
+                name=name,
+                kind=kind,
+                parent=units[parent],
+                region_code=region,
+                legal_name=legal_name,
             )
     actor.creditors.add(creditor)
     made = []

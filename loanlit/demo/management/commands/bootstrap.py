@@ -7,7 +7,10 @@ from loanlit.demo import services
 
 
 class Command(BaseCommand):
-    help = "Create the administrator (password from LOANLIT_ADMIN_PASSWORD or generated and shown once) and load demo data once."
+    help = (
+        "Create the administrator (password from LOANLIT_ADMIN_PASSWORD or generated and shown once) "
+        "and load demo data once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--no-demo", action="store_true", help="Create the administrator only.")
@@ -17,7 +20,9 @@ class Command(BaseCommand):
         if admin.created:
             self.stdout.write(self.style.SUCCESS(f"Administrator created: user name '{admin.user.username}'."))
             if admin.password:
-                self.stdout.write(self.style.WARNING(f"Generated password (shown once, write it down): {admin.password}"))
+                self.stdout.write(
+                    self.style.WARNING(f"Generated password (shown once, write it down): {admin.password}")
+                )
         else:
             self.stdout.write(f"Administrator '{admin.user.username}' exists; password unchanged.")
         if options["no_demo"]:
