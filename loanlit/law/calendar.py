@@ -18,9 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 import chinese_calendar
+from chinese_calendar.constants import holidays as _PACKAGE_HOLIDAYS
+from chinese_calendar.constants import in_lieu_days as _PACKAGE_IN_LIEU
+from chinese_calendar.constants import workdays as _PACKAGE_WORKDAYS
 
 from loanlit.law.explain import Msg, register
 from loanlit.law.money import LawInputError
@@ -213,16 +217,7 @@ class Calendar:
 
     @staticmethod
     def _package_day(day: date) -> DayInfo:
-        name: str | None = chinese_calendar.get_holiday_detail(day)[1]
-        if chinese_calendar.is_workday(day):
-            kind = DayKind.MAKEUP_WORKING if day.weekday() >= 5 else DayKind.WORKING
-        elif chinese_calendar.is_in_lieu(day):
-            kind = DayKind.SWAPPED_REST
-        elif name is not None:
-            kind = DayKind.HOLIDAY
-        else:
-            kind = DayKind.WEEKEND
-        return DayInfo(day, kind, DataSource.PACKAGE, name)
+        return _package_day_info(day)
 
     def is_working_day(self, day: date, policy: RolloverPolicy = DEFAULT_POLICY) -> bool:
         return not self.day_info(day).is_rest(policy)
@@ -273,6 +268,27 @@ class Calendar:
             working_days=tuple(working),
             provisional_rest_days=provisional,
         )
+
+
+@lru_cache(maxsize=16384)
+def _package_day_info(day: date) -> DayInfo:
+    """One package date, classified as chinese_calendar's is_workday / is_in_lieu / get_holiday_detail do.
+
+    Read from the package's tables directly and cached: its public functions recompute the covered
+    year range (min/max over every key) on each call, which made one deadline cost ~0.3 ms. The data
+    is immutable for the process, so caching is safe; callers check ``package_covers`` first.
+    """
+    weekday = day.weekday()
+    name: str | None = _PACKAGE_WORKDAYS.get(day) or _PACKAGE_HOLIDAYS.get(day)
+    if day in _PACKAGE_WORKDAYS or (weekday <= 4 and day not in _PACKAGE_HOLIDAYS):
+        kind = DayKind.MAKEUP_WORKING if weekday >= 5 else DayKind.WORKING
+    elif day in _PACKAGE_IN_LIEU:
+        kind = DayKind.SWAPPED_REST
+    elif name is not None:
+        kind = DayKind.HOLIDAY
+    else:
+        kind = DayKind.WEEKEND
+    return DayInfo(day, kind, DataSource.PACKAGE, name)
 
 
 def calendar_year_summary(year: int, *, calendar: Calendar) -> YearSummary:
