@@ -31,7 +31,9 @@ def test_scope_q_combines_unit_subtree_and_creditor(personas):
 def test_anonymous_and_inactive_users_see_nothing(personas):
     assert _codes(OrgUnit.objects.filter(scope_q(AnonymousUser(), unit_path_field="path", creditor_field=None))) == []
     personas.read_only.is_active = False
-    assert _codes(OrgUnit.objects.filter(scope_q(personas.read_only, unit_path_field="path", creditor_field=None))) == []
+    assert (
+        _codes(OrgUnit.objects.filter(scope_q(personas.read_only, unit_path_field="path", creditor_field=None))) == []
+    )
 
 
 def test_user_without_creditor_sees_nothing_when_rows_belong_to_creditors(personas):
