@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "loanlit.parties",
     "loanlit.loans",
     "loanlit.cases",
+    "loanlit.deadlines",
     "loanlit.demo",
 ]
 if TESTING:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from loanlit.cases import views as case_views
 from loanlit.core import views as core_views
 
 handler400 = "loanlit.core.views.error_400"
@@ -11,12 +12,17 @@ handler404 = "loanlit.core.views.error_404"
 handler500 = "loanlit.core.views.error_500"
 
 urlpatterns = [
-    path("", include("loanlit.core.urls")),
+    # The site root is the case dashboard, still named "core:home" (LOGIN_REDIRECT_URL, the navbar, error pages).
+    path("", include(([path("", case_views.dashboard, name="home")], "core"))),
     path("accounts/", include("loanlit.accounts.urls")),
     path("notifications/", include("loanlit.notifications.urls")),
     path("jobs/", include("loanlit.jobs.urls")),
     path("audit/", include("loanlit.audit.urls")),
     path("rules/", include("loanlit.rules.urls")),
+    path("parties/", include("loanlit.parties.urls")),
+    path("loans/", include("loanlit.loans.urls")),
+    path("cases/", include("loanlit.cases.urls")),
+    path("deadlines/", include("loanlit.deadlines.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 

@@ -23,6 +23,13 @@ pytestmark = pytest.mark.django_db
 # The world's jobs belong to the case handler; auditors and administrators may see every job.
 JOB_VIEWERS = ("case_handler", "administrator", "auditor")
 
+# The world's case: who sees it, who may change it (the others who see it get 403, everyone else 404).
+CASE_VIEWERS = ("administrator", "legal_manager", "case_handler", "branch_manager", "auditor", "read_only")
+CASE_EDITORS = ("administrator", "legal_manager", "case_handler")
+CASE_WRITE = Access(
+    "users", users=CASE_EDITORS, denied=404, forbidden=("branch_manager", "auditor", "read_only")
+)
+
 ROUTES: list[Route] = [
     Route("core:home", get=LOGIN),
     Route("accounts:login", get=Access("public", ok=(200, 302)), post=Access("public", ok=(200, 302))),
@@ -72,6 +79,53 @@ ROUTES: list[Route] = [
     ),
     Route("rules:lpr_list", get=Access("code", code="admin.manage_reference_data")),
     Route("rules:lpr_add", get=None, post=Access("code", code="admin.manage_reference_data")),
+    # cases (issue 4): the world's case is in the Beijing branch, handled by case_handler, placed with a
+    # firm the external lawyer is not a member of. Out of scope answers 404; viewers without cases.edit 403.
+    Route("cases:case_list", get=LOGIN),
+    Route("cases:case_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.cw.case.pk}),
+    *[
+        Route("cases:case_tab", get=only(*CASE_VIEWERS), kwargs=lambda w, tab=tab: {"pk": w.cw.case.pk, "tab": tab})
+        for tab in ("overview",)
+    ],
+    *[
+        Route(f"cases:{name}", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.case.pk})
+        for name in (
+            "case_edit",
+            "claim_compute",
+            "placement_add",
+            "placement_recall",
+            "proceeding_add",
+            "cost_add",
+            "recovery_add",
+        )
+    ],
+    *[
+        Route(
+            f"cases:{name}",
+            get=CASE_WRITE,
+            post=CASE_WRITE,
+            kwargs=lambda w: {"pk": w.cw.case.pk, "proceeding_pk": w.cw.proceeding.pk},
+        )
+        for name in (
+            "proceeding_edit",
+            "proceeding_result",
+            "proceeding_party_add",
+            "hearing_add",
+            "service_record_add",
+            "judgment_record",
+        )
+    ],
+    Route("cases:party_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.cw.borrower.pk}),
+    Route("cases:party_reveal", get=None, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.borrower.pk}),
+    Route("cases:party_contact_add", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.borrower.pk}),
+    Route("loans:loan_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.cw.loan.pk}),
+    Route("parties:merge_queue", get=code("admin.manage_reference_data")),
+    Route(
+        "parties:merge_resolve",
+        get=None,
+        post=Access("code", code="admin.manage_reference_data", ok=(302,)),
+        kwargs=lambda w: {"pk": w.merge_candidate.pk},
+    ),
 ]
 
 PERSONAS = [
@@ -110,7 +164,24 @@ def world(personas):
     assert personas.job_done.state == "succeeded"
     personas.notification = notify(recipients=[personas.case_handler], code="matrix", title="T")[0]
     personas.job_queued = job_enqueue(kind="jobs.demo_count", params={"n": 2}, actor=personas.case_handler)
+    _case_world(personas)
     return personas
+
+
+def _case_world(personas):
+    from loanlit.cases import services as cases
+    from loanlit.cases.tests.views_support import build_case_world
+    from loanlit.parties.models import PartyMergeCandidate
+
+    personas.cw = build_case_world(personas)
+    firm = cases.law_firm_create(actor=None, name="Panel Firm", creditors=[personas.creditor])
+    cases.case_place_with_firm(actor=None, case=personas.cw.case, law_firm=firm)
+    personas.merge_candidate = PartyMergeCandidate.objects.create(
+        creditor=personas.creditor,
+        party=personas.cw.borrower,
+        incoming_name="Zhang Shan",
+        reason=PartyMergeCandidate.Reason.SAME_ID_DIFFERENT_NAME,
+    )
 
 
 def _client_for(world, persona: str) -> tuple[Client, object]:

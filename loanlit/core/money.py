@@ -174,11 +174,12 @@ def to_money(value: Decimal | int | str, *, rounding: bool = False) -> Decimal:
     column's range, or a third decimal place (unless ``rounding=True`` asks for ROUND_HALF_UP) raise
     ``MoneyValueError``. Trailing zeros are not extra places: Decimal("12.340") is 12.34.
     """
-    what = _("an amount")
-    _refuse_type(value, what=str(what))
-    # Fast path for values already in canonical form (every value loaded from the database).
+    # Fast path for values already in canonical form (every value loaded from the database); it comes
+    # before any message is translated, which would otherwise dominate bulk imports.
     if type(value) is Decimal and value.as_tuple().exponent == -MONEY_PLACES and MONEY_MIN <= value <= MONEY_MAX:
         return value
+    what = _("an amount")
+    _refuse_type(value, what=str(what))
     amount = _strict_decimal(value, what=str(what))
     return _quantize_exact(
         amount,
@@ -381,6 +382,8 @@ def to_rate(value: Decimal | int | str, *, rounding: bool = False) -> Decimal:
     Same strictness as ``to_money``: floats are ``MoneyTypeError``; a seventh place is refused unless
     ``rounding=True`` asks for ROUND_HALF_UP.
     """
+    if type(value) is Decimal and value.as_tuple().exponent == -RATE_PLACES and RATE_MIN <= value <= RATE_MAX:
+        return value
     what = _("a rate")
     _refuse_type(value, what=str(what))
     rate = _strict_decimal(value, what=str(what))

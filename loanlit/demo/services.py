@@ -1,7 +1,7 @@
 """First-run set-up through the ordinary services: the administrator, then the demo organisation.
 
-Demo data is loaded once; running again finds it and changes nothing. Later issues extend
-``demo_load`` with loans and cases built from ../shared/real-inputs.
+Demo data is loaded once; running again finds it and changes nothing. The loan portfolio and its
+cases come after, from ../shared/real-inputs (``loanlit.demo.portfolio.loader``).
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ DEMO_USERS = (
     # username, role, unit code
     ("legal.manager", "legal_manager", "HO"),
     ("handler.bj", "case_handler", "BJ"),
+    ("handler.gd", "case_handler", "GD"),
     ("lawyer.bj", "external_lawyer", "BJ"),
     ("manager.bj", "branch_manager", "BJ"),
     ("auditor", "auditor", "HO"),

@@ -19,6 +19,7 @@ from loanlit.law.calendar import YearOverride
 from loanlit.law.lpr import default_lpr_table
 from loanlit.law.money import LawInputError
 from loanlit.rules.models import HolidayOverride, LprRate, LprSettings
+from loanlit.rules.signals import HOLIDAYS, LPR, reference_data_changed
 from loanlit.rules.texts import law_message
 
 # The package covers 2004–2026; overrides make sense from the first year of data to a few years ahead.
@@ -65,7 +66,7 @@ def holiday_override_save(
 
     Validated as law.calendar.YearOverride validates it: a notice number, every date inside the year,
     no date both a rest day and a make-up working day. Open deadlines are recomputed by their owners
-    from ``selectors.law_calendar()``.
+    from ``selectors.law_calendar()`` when ``signals.reference_data_changed`` reaches them.
     """
     rest = sorted(set(rest_days))
     working = sorted(set(working_days))
@@ -88,6 +89,7 @@ def holiday_override_save(
         audit.record(
             actor=actor, action=AUDIT_HOLIDAY_CREATED, target=override, changes=diff({}, {"year": year, **values})
         )
+        reference_data_changed.send(sender=HolidayOverride, kind=HOLIDAYS, years=[year], actor=actor)
         return override
     before = {"notice": existing.notice, "rest_days": existing.rest_days, "working_days": existing.working_days}
     changes = diff(before, values)
@@ -97,6 +99,7 @@ def holiday_override_save(
         setattr(existing, name, value)
     existing.save(update_fields=[*values, "updated_at"])
     audit.record(actor=actor, action=AUDIT_HOLIDAY_UPDATED, target=existing, changes=changes)
+    reference_data_changed.send(sender=HolidayOverride, kind=HOLIDAYS, years=[year], actor=actor)
     return existing
 
 
@@ -111,6 +114,7 @@ def holiday_override_delete(*, actor: AbstractBaseUser | None, override: Holiday
     before["working_days"] = locked.working_days
     locked.delete()
     audit.record(actor=actor, action=AUDIT_HOLIDAY_DELETED, target=target, changes=diff(before, {}))
+    reference_data_changed.send(sender=HolidayOverride, kind=HOLIDAYS, years=[before["year"]], actor=actor)
 
 
 def _clean_rate(value: Decimal, label: str) -> Decimal:
@@ -189,4 +193,5 @@ def lpr_rate_add(
             "verified_through": {"old": old_verified, "new": verified_through.isoformat()},
         },
     )
+    reference_data_changed.send(sender=LprRate, kind=LPR, years=[], actor=actor)
     return rate

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from loanlit.demo import services
+from loanlit.demo.portfolio import loader
 
 
 class Command(BaseCommand):
@@ -14,6 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-demo", action="store_true", help="Create the administrator only.")
+        parser.add_argument(
+            "--no-portfolio", action="store_true", help="Load the demo organisation and users but no loans or cases."
+        )
 
     def handle(self, *args, **options) -> None:
         admin = services.admin_ensure(password=settings.ADMIN_PASSWORD or None)
@@ -30,10 +35,12 @@ class Command(BaseCommand):
         demo_password = settings.ADMIN_PASSWORD or admin.password
         if demo_password is None:
             self.stdout.write("Demo data: already loaded or skipped (set LOANLIT_ADMIN_PASSWORD to create demo users).")
-            return
-        demo = services.demo_load(actor=admin.user, password=demo_password)
-        if demo.created:
-            users = ", ".join(demo.users)
-            self.stdout.write(f"Demo data loaded. Demo users (same password as the administrator): {users}.")
         else:
-            self.stdout.write("Demo data already loaded.")
+            demo = services.demo_load(actor=admin.user, password=demo_password)
+            if demo.created:
+                users = ", ".join(demo.users)
+                self.stdout.write(f"Demo data loaded. Demo users (same password as the administrator): {users}.")
+            else:
+                self.stdout.write("Demo data already loaded.")
+        if not options["no_portfolio"] and loader.demo_ready():
+            call_command("load_demo", stdout=self.stdout)

@@ -1,0 +1,52 @@
+"""The case timeline for people (DESIGN rule 6): written by services only, never personal data in params."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Case opened")
+        STAGE_CHANGED = "stage_changed", _("Stage changed")
+        LOAN_LINKED = "loan_linked", _("Loan linked")
+        CLAIM_COMPUTED = "claim_computed", _("Claim computed")
+        PROCEEDING_OPENED = "proceeding_opened", _("Proceeding opened")
+        PROCEEDING_RESULT = "proceeding_result", _("Proceeding result recorded")
+        PARTY_ADDED = "party_added", _("Participant added")
+        HEARING_SET = "hearing_set", _("Hearing scheduled")
+        SERVED = "served", _("Document served")
+        JUDGMENT_RECORDED = "judgment_recorded", _("Judgment recorded")
+        JUDGMENT_EFFECTIVE = "judgment_effective", _("Judgment effective")
+        COST_PAID = "cost_paid", _("Cost paid")
+        COST_REFUNDED = "cost_refunded", _("Cost refunded")
+        RECOVERY_RECEIVED = "recovery_received", _("Recovery received")
+        PLACED = "placed", _("Placed with a law firm")
+        RECALLED = "recalled", _("Recalled from a law firm")
+        CLOSED = "closed", _("Case closed")
+        # Written by the deadlines app through loanlit.cases.events.case_event_record.
+        FEE_NOTICE = "fee_notice", _("Fee notice received")
+        PRESERVATION_EFFECTIVE = "preservation_effective", _("Preservation measure took effect")
+        DEADLINE_CHANGED = "deadline_changed", _("Deadline changed")
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    happened_on = models.DateField(_("happened on"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "happened_on", "pk"]
+        indexes = [models.Index(fields=["case", "happened_on"], name="cases_event_case_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_on}"

@@ -1,0 +1,3 @@
+"""Reminder policies and deliveries (owned by the reminders work)."""
+
+__all__: list[str] = []

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from loanlit.demo.portfolio import loader
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo loan portfolio and its cases from ../shared/real-inputs (or LOANLIT_SHARED_DIR), "
+        "or from the built-in sample when those files are absent. Runs once: a second run changes nothing."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
+        try:
+            result = loader.portfolio_load(log=self.stdout.write)
+        except loader.DemoNotReady as exc:
+            raise CommandError(str(exc)) from None
+        for line in result.summary():
+            self.stdout.write(line)
+        self.stdout.write(f"Portfolio step took {time.perf_counter() - started:.1f}s.")

@@ -1,0 +1,167 @@
+import time
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from loanlit.audit.models import AuditEntry
+from loanlit.cases.models import Case, CaseEvent, CostEntry, Judgment, Placement, Proceeding, Recovery
+from loanlit.demo.portfolio.loader import shared_dir
+from loanlit.law.caseno import parse_case_number
+from loanlit.law.causes import CAUSES_BY_KEY
+from loanlit.law.identifiers import validate_resident_id
+from loanlit.loans.models import LoanBalanceSnapshot, LoanContract
+from loanlit.parties.models import Party
+
+pytestmark = pytest.mark.django_db
+
+REAL = Path(__file__).resolve().parents[4] / "shared" / "real-inputs"
+CARD = CAUSES_BY_KEY["credit_card"].name
+LOAN = CAUSES_BY_KEY["financial_loan"].name
+
+
+def _bootstrap(settings, *args: str) -> str:
+    settings.ADMIN_PASSWORD = "a-Long-admin-passw0rd"
+    out = StringIO()
+    call_command("bootstrap", *args, stdout=out)
+    return out.getvalue()
+
+
+def _load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> tuple[int, ...]:
+    return (
+        Case.objects.count(),
+        LoanContract.objects.count(),
+        Party.objects.count(),
+        Proceeding.objects.count(),
+        CaseEvent.objects.count(),
+        CostEntry.objects.count(),
+        Recovery.objects.count(),
+        AuditEntry.objects.count(),
+    )
+
+
+def _snapshot(external_ref: str) -> LoanBalanceSnapshot:
+    return LoanBalanceSnapshot.objects.get(loan__external_ref=external_ref)
+
+
+def test_shared_dir_defaults_to_the_folder_next_to_the_repository(monkeypatch, tmp_path):
+    monkeypatch.delenv("LOANLIT_SHARED_DIR", raising=False)
+    assert shared_dir() == Path(__file__).resolve().parents[4] / "shared"
+    monkeypatch.setenv("LOANLIT_SHARED_DIR", str(tmp_path))
+    assert shared_dir() == tmp_path
+
+
+@pytest.mark.slow  # about 30 s on SQLite, a minute on PostgreSQL: ~2,600 service calls
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real-inputs is absent")
+def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(settings, monkeypatch):
+    monkeypatch.delenv("LOANLIT_SHARED_DIR", raising=False)
+    started = time.perf_counter()
+    output = _bootstrap(settings)
+    took = time.perf_counter() - started
+    assert "Loaded 69 cases from uci." in output
+    assert "Loaded 178 cases from lendingclub." in output
+
+    assert Counter(Case.objects.values_list("cause_of_action", "claim_currency")) == {
+        (CARD, "TWD"): 69,
+        (LOAN, "USD"): 178,
+    }
+    assert LoanContract.objects.filter(product="credit_card", currency="TWD").count() == 69
+    assert LoanContract.objects.filter(product="consumer", currency="USD").count() == 178
+    assert Counter(Case.objects.values_list("handling_unit__code", flat=True)) == {
+        "GD-TH": 72,
+        "GD": 64,
+        "BJ": 61,
+        "BJ-CY": 50,
+    }
+    assert Counter(Case.objects.values_list("stage_id", flat=True)) == {
+        "pre_litigation": 65,
+        "filed": 24,
+        "in_trial": 47,
+        "judged": 40,
+        "enforcement": 38,
+        "terminated_enforcement": 9,
+        "settled": 14,
+        "closed": 10,
+    }
+    assert Counter(Case.objects.values_list("handler__username", flat=True)) == {"handler.gd": 136, "handler.bj": 111}
+
+    # The TWD row written 5.00E+05 in the file: credit line exactly 500,000.00, September bill as principal.
+    card = LoanContract.objects.get(external_ref="uci:61")
+    assert (card.principal, card.currency, card.product) == (Decimal("500000.00"), "TWD", "credit_card")
+    assert _snapshot("uci:61").principal == Decimal("22848.00")
+    assert Case.objects.get(loans=card).claim_principal == Decimal("22848.00")
+    # PAY_0 = 2 months of delay on row 1: 60 days past due on 2005-09-30.
+    assert LoanContract.objects.get(external_ref="uci:1").days_past_due == 60
+
+    # LendingClub line 7: In Grace Period, USD 24,000 at 15.04 % for 60 months from Mar-2018.
+    loan = LoanContract.objects.get(external_ref="lendingclub:7")
+    assert (loan.principal, loan.annual_rate, loan.term_months, loan.start_date) == (
+        Decimal("24000.00"),
+        Decimal("15.04"),
+        60,
+        date(2018, 3, 1),
+    )
+    assert _snapshot("lendingclub:7").principal == Decimal("23455.27")
+    assert Case.objects.get(loans=loan).claim_total == Decimal("23455.27")
+    charged_off = LoanContract.objects.filter(external_ref__startswith="lendingclub:", written_off=True)
+    assert charged_off.count() == 7
+
+    # Every borrower has a valid-format pseudonymous resident ID; nobody was merged or queued.
+    parties = list(Party.objects.all())
+    assert len(parties) == 247
+    assert all(p.id_valid for p in parties)
+    assert validate_resident_id(next(p for p in parties).id_number.reveal()).valid
+    # Court numbers the court would give, parsed by law/ back to the court of the proceeding.
+    numbered = Proceeding.objects.exclude(court_case_number="").select_related("court")
+    assert numbered.count() > 100
+    for proceeding in numbered:
+        assert parse_case_number(proceeding.court_case_number).court == proceeding.court.caseno_code
+    assert Judgment.objects.count() == Proceeding.objects.filter(kind="first_instance", result="judgment").count()
+    assert Judgment.objects.filter(effective_on__isnull=True).count() == 0
+    assert Placement.objects.filter(recalled_on__isnull=True).count() == Case.objects.exclude(law_firm=None).count()
+    assert (
+        CostEntry.objects.filter(kind="acceptance_fee").count()
+        == Proceeding.objects.filter(kind="first_instance").count()
+    )
+    assert took < 120, f"the demo load took {took:.0f}s"
+
+    # Idempotent: a second run (bootstrap or load_demo) changes nothing.
+    before = _counts()
+    assert "already loaded, nothing changed" in _load_demo()
+    _bootstrap(settings)
+    assert _counts() == before
+
+
+def test_without_shared_inputs_the_built_in_sample_is_loaded_and_said(settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("LOANLIT_SHARED_DIR", str(tmp_path))
+    output = _bootstrap(settings)
+    assert f"Real inputs not found in {tmp_path / 'real-inputs'}" in output
+    assert "loading the built-in sample" in output
+    assert Counter(Case.objects.values_list("cause_of_action", "claim_currency")) == {
+        (CARD, "TWD"): 3,
+        (LOAN, "USD"): 3,
+    }
+    sample_card = LoanContract.objects.get(external_ref="sample-cards:9001")
+    assert sample_card.principal == Decimal("150000.00")
+    assert _snapshot("sample-loans:2").principal == Decimal("10875.40")
+    before = _counts()
+    _load_demo()
+    assert _counts() == before
+
+
+def test_load_demo_before_bootstrap_says_what_to_do():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"run `manage\.py bootstrap` first"):
+        _load_demo()
+    assert Case.objects.count() == 0
