@@ -26,9 +26,7 @@ JOB_VIEWERS = ("case_handler", "administrator", "auditor")
 # The world's case: who sees it, who may change it (the others who see it get 403, everyone else 404).
 CASE_VIEWERS = ("administrator", "legal_manager", "case_handler", "branch_manager", "auditor", "read_only")
 CASE_EDITORS = ("administrator", "legal_manager", "case_handler")
-CASE_WRITE = Access(
-    "users", users=CASE_EDITORS, denied=404, forbidden=("branch_manager", "auditor", "read_only")
-)
+CASE_WRITE = Access("users", users=CASE_EDITORS, denied=404, forbidden=("branch_manager", "auditor", "read_only"))
 
 ROUTES: list[Route] = [
     Route("core:home", get=LOGIN),
@@ -120,6 +118,27 @@ ROUTES: list[Route] = [
     Route("cases:party_contact_add", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.borrower.pk}),
     Route("loans:loan_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.cw.loan.pk}),
     Route("parties:merge_queue", get=code("admin.manage_reference_data")),
+    # deadlines (issue 5): the world's case has its trial-limit deadline; scope follows the case.
+    Route("deadlines:list", get=LOGIN),
+    Route("deadlines:calendar", get=LOGIN),
+    Route("deadlines:detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.deadline.pk}),
+    Route("deadlines:case", get=only(*CASE_VIEWERS), kwargs=lambda w: {"case_pk": w.cw.case.pk}),
+    *[
+        Route(
+            f"deadlines:{name}",
+            get=None,
+            post=Access(
+                "users",
+                users=CASE_EDITORS,
+                ok=(302, 400),
+                denied=404,
+                forbidden=("branch_manager", "auditor", "read_only"),
+            ),
+            kwargs=lambda w: {"pk": w.deadline.pk},
+            data=lambda w: {"version": w.deadline.version},
+        )
+        for name in ("done", "waive", "override")
+    ],
     Route(
         "parties:merge_resolve",
         get=None,
@@ -176,6 +195,9 @@ def _case_world(personas):
     personas.cw = build_case_world(personas)
     firm = cases.law_firm_create(actor=None, name="Panel Firm", creditors=[personas.creditor])
     cases.case_place_with_firm(actor=None, case=personas.cw.case, law_firm=firm)
+    from loanlit.deadlines.models import Deadline
+
+    personas.deadline = Deadline.objects.filter(case=personas.cw.case).order_by("pk").first()
     personas.merge_candidate = PartyMergeCandidate.objects.create(
         creditor=personas.creditor,
         party=personas.cw.borrower,

@@ -79,7 +79,7 @@ def test_dashboard_lists_my_cases_upcoming_hearings_and_counts_by_stage(client, 
     assert '<div class="stat-value" id="hearings-stat">1</div>' in html
     assert '<div class="stat-value" id="scope-stat">1</div>' in html
     assert world.case.internal_no in html
-    assert "<span class=\"fw-semibold\">2026-03-05 18:00</span>" in html  # Beijing time of now + 3 days
+    assert '<span class="fw-semibold">2026-03-05 18:00</span>' in html  # Beijing time of now + 3 days
     assert "Room 5" in html
     assert re.search(r"<span>Pre-litigation</span><span class=\"fw-semibold\">1</span>", html)
 
@@ -131,7 +131,10 @@ def test_case_list_shows_masked_ids_only(client, world, personas):
 
 def test_case_list_search_by_court_case_number(client, world, personas):
     services.proceeding_set_case_number(
-        actor=None, proceeding=world.proceeding, court_case_number="（2026）京0105民初123号", version=world.proceeding.version
+        actor=None,
+        proceeding=world.proceeding,
+        court_case_number="（2026）京0105民初123号",
+        version=world.proceeding.version,
     )
     signed_in(client, personas.case_handler)
     html = text(client.get(reverse("cases:case_list"), {"q": "(2026)京0105民初123号"}))
@@ -148,7 +151,9 @@ def test_case_list_filters_by_stage_and_overdue_bucket(client, world, personas):
 
 def test_case_list_htmx_request_gets_only_the_results_table(client, world, personas):
     signed_in(client, personas.case_handler)
-    response = client.get(reverse("cases:case_list"), {"q": "Zhang"}, headers={"HX-Request": "true", "HX-Target": "case-results"})
+    response = client.get(
+        reverse("cases:case_list"), {"q": "Zhang"}, headers={"HX-Request": "true", "HX-Target": "case-results"}
+    )
     html = response.content.decode()
     assert 'id="case-table"' in html
     assert "<html" not in html
@@ -310,8 +315,11 @@ def test_recording_a_recovery_shows_its_allocation_and_lowers_the_outstanding_am
     assert response["Location"].endswith(f"?tab=money&recovery={recovery.pk}#recovery-{recovery.pk}")
     html = text(client.get(response["Location"]))
     assert f'<tr id="recovery-{recovery.pk}" class="table-success">' in html
-    applied = "".join(f"<span>{label}</span><span class=\"money\">{amount}</span>" for label, amount in [("Contract interest", "345.67"), ("Principal", "654.33")])
-    assert applied in html.replace("</div><div class=\"d-flex justify-content-between gap-3\">", "")
+    applied = "".join(
+        f'<span>{label}</span><span class="money">{amount}</span>'
+        for label, amount in [("Contract interest", "345.67"), ("Principal", "654.33")]
+    )
+    assert applied in html.replace('</div><div class="d-flex justify-content-between gap-3">', "")
     assert 'id="money-outstanding">CNY 11,345.67<' in html
     assert "The recovery was recorded." in html
     timeline = text(client.get(world.case.get_absolute_url(), {"tab": "timeline"}))
@@ -392,8 +400,16 @@ def test_claim_override_without_a_reason_is_refused(client, world, personas):
     before = writes()
     response = client.post(
         reverse("cases:claim_compute", args=[world.case.pk]),
-        {"version": world.case.version, "as_of": "2026-02-01", "override": "on", "principal": "1", "interest": "0",
-         "penalty": "0", "compound": "0", "fees": "0"},
+        {
+            "version": world.case.version,
+            "as_of": "2026-02-01",
+            "override": "on",
+            "principal": "1",
+            "interest": "0",
+            "penalty": "0",
+            "compound": "0",
+            "fees": "0",
+        },
     )
     assert response.status_code == 200
     assert "Say why the computed claim is overridden." in response.content.decode()
@@ -426,7 +442,10 @@ def test_a_stale_stage_change_is_refused_with_409_showing_what_changed_and_nothi
     assert response.status_code == 409
     html = text(response)
     assert "Someone else saved a change first" in html
-    assert '<tr class="table-warning"> <th scope="row" class="fw-normal">Move to stage</th> <td>In trial</td> <td>Filed' in html
+    assert (
+        '<tr class="table-warning"> <th scope="row" class="fw-normal">Move to stage</th> <td>In trial</td> <td>Filed'
+        in html
+    )
     assert Case.objects.get(pk=world.case.pk).stage_id == "filed"
     assert writes() == before
 
@@ -546,7 +565,14 @@ def _case_urls(world) -> tuple[list[str], list[str]]:
         for name in ("case_edit", "claim_compute", "placement_add", "proceeding_add", "cost_add", "recovery_add")
     ] + [
         reverse(f"cases:{name}", args=[case, proceeding])
-        for name in ("proceeding_edit", "proceeding_result", "proceeding_party_add", "hearing_add", "service_record_add", "judgment_record")
+        for name in (
+            "proceeding_edit",
+            "proceeding_result",
+            "proceeding_party_add",
+            "hearing_add",
+            "service_record_add",
+            "judgment_record",
+        )
     ]
     return reads, writes_
 
@@ -631,7 +657,8 @@ def test_adding_a_contact_keeps_the_old_record_as_replaced(client, world, person
 def test_an_invalid_mobile_is_a_form_error_and_nothing_is_added(client, world, personas):
     signed_in(client, personas.case_handler)
     response = client.post(
-        reverse("cases:party_contact_add", args=[world.borrower.pk]), {"kind": "phone", "value": "123", "source": "manual"}
+        reverse("cases:party_contact_add", args=[world.borrower.pk]),
+        {"kind": "phone", "value": "123", "source": "manual"},
     )
     assert response.status_code == 200
     assert "Mobile number" in response.content.decode()
@@ -663,5 +690,3 @@ def test_a_second_borrower_in_another_case_does_not_appear_in_this_case(client, 
     html = text(client.get(world.case.get_absolute_url(), {"tab": "parties"}))
     assert "Sun Qi" not in html
     assert other.case.internal_no not in html
-
-

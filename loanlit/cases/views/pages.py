@@ -220,7 +220,14 @@ def _querystring(request: HttpRequest) -> str:
 def case_list(request: HttpRequest) -> HttpResponse:
     form = _search_form(request)
     params = form.cleaned_or_empty() if form.is_bound else {}
-    context = {"form": form, "page": _list_page(request.user, params), "querystring": _querystring(request)}
+    context = {
+        "form": form,
+        "page": _list_page(request.user, params),
+        "querystring": _querystring(request),
+        "filters_active": any(
+            value not in (None, "") for name, value in params.items() if name not in ("q", "page", "after")
+        ),
+    }
     if is_htmx(request) and request.headers.get("HX-Target") == "case-results":
         return render(request, "cases/partials/case_results.html", context)
     return render(request, "cases/case_list.html", context)

@@ -36,6 +36,9 @@ from loanlit.demo import services as demo_services
 from loanlit.demo.portfolio import readers
 from loanlit.demo.portfolio.builders import (
     DEMO_RATES_TO_CNY,
+    LENDINGCLUB_AS_OF,
+    STAGE_PATH,
+    UCI_AS_OF,
     CasePlan,
     LoanPlan,
     PortfolioPlan,
@@ -103,8 +106,6 @@ class LoadResult:
 
 def find_sources(log: Log) -> tuple[list[Source], bool]:
     """The real inputs when present, else the built-in sample (and say so)."""
-    from loanlit.demo.portfolio.builders import LENDINGCLUB_AS_OF, UCI_AS_OF
-
     real = shared_dir() / "real-inputs"
     cards = next((real / name for name in (readers.UCI_FILE, readers.UCI_X_FILE) if (real / name).is_file()), None)
     loans = real / readers.LENDINGCLUB_FILE
@@ -321,7 +322,7 @@ class _Loader:
                     kind=plan.hearing.kind,
                     room=plan.hearing.room,
                 )
-            if "in_trial" in _path(plan):
+            if "in_trial" in STAGE_PATH[plan.stage]:
                 self._move(case, "in_trial")
         pre_judgment = [r for r in plan.recoveries if plan.judgment is None or r.received_on < plan.judgment.judged_on]
         for recovery in pre_judgment:
@@ -512,9 +513,3 @@ class _Loader:
             after_write_off=loan.written_off,
             proceeding=proceeding,
         )
-
-
-def _path(plan: CasePlan) -> tuple[str, ...]:
-    from loanlit.demo.portfolio.builders import STAGE_PATH
-
-    return STAGE_PATH[plan.stage]
