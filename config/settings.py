@@ -236,9 +236,35 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 
-EMAIL_BACKEND = (
-    "django.core.mail.backends.locmem.EmailBackend" if TESTING else "django.core.mail.backends.console.EmailBackend"
-)
+# E-mail: LOANLIT_EMAIL_URL = smtp://user:pass@host:587?tls=1 | smtps://user:pass@host:465 | console:// .
+EMAIL_URL = env_str("EMAIL_URL", "")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if TESTING:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+elif EMAIL_URL:
+    _mail = urlparse(EMAIL_URL)
+    if _mail.scheme == "console":
+        pass
+    elif _mail.scheme in {"smtp", "smtps"}:
+        from urllib.parse import parse_qs, unquote
+
+        _query = {k: v[-1] for k, v in parse_qs(_mail.query).items()}
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        EMAIL_HOST = _mail.hostname or ""
+        EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 25)
+        EMAIL_HOST_USER = unquote(_mail.username or "")
+        EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
+        EMAIL_USE_SSL = _mail.scheme == "smtps" or _query.get("ssl") == "1"
+        EMAIL_USE_TLS = not EMAIL_USE_SSL and _query.get("tls") == "1"
+        EMAIL_TIMEOUT = 10
+        if not EMAIL_HOST:
+            raise ConfigError("LOANLIT_EMAIL_URL needs a host, e.g. smtp://user:pass@mail.bank.example:587?tls=1.")
+    else:
+        raise ConfigError(f"LOANLIT_EMAIL_URL must start with smtp://, smtps:// or console://, not {EMAIL_URL!r}.")
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "loanlit@localhost")
+# Absolute links in e-mails, robot messages and calendar feeds (e.g. https://loanlit.bank.example).
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+ROBOT_TIMEOUT_SECONDS = env_int("ROBOT_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 
 LOGGING = {
     "version": 1,
