@@ -8,6 +8,7 @@ class DeadlinesConfig(AppConfig):
     verbose_name = _("Deadlines")
 
     def ready(self) -> None:
-        from loanlit.deadlines import listeners
+        from loanlit.deadlines import channels, listeners
 
         listeners.connect()
+        channels.register_channels()

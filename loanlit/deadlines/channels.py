@@ -46,7 +46,7 @@ FEISHU = "feishu"
 ROBOT_CODES = (WECOM, DINGTALK, FEISHU)
 IDEMPOTENCY_HEADER = "X-Loanlit-Idempotency-Key"
 URL_CONTEXT = "deadlines:robot_url"
-SECRET_CONTEXT = "deadlines:robot_secret"
+SECRET_CONTEXT = "deadlines:robot_secret"  # noqa: S105 (an encryption context name, not a secret)
 ALLOWED_SCHEMES = ("https", "http")
 
 
@@ -81,9 +81,7 @@ class ReminderMessage:
             _("Due on: %(date)s") % {"date": self.due_on.isoformat()},
         ]
         if self.unconfirmed:
-            lines.append(
-                _("Unconfirmed: the holiday calendar for that year is not published yet; the date may move.")
-            )
+            lines.append(_("Unconfirmed: the holiday calendar for that year is not published yet; the date may move."))
         if self.link:
             lines.append(_("Open: %(link)s") % {"link": self.link})
         lines.append(_("Reference: %(key)s") % {"key": self.idempotency_key})

@@ -15,7 +15,9 @@ def on_case_events(events: Sequence[CaseEvent]) -> None:
     deadlines_for_events(events)
 
 
-def on_reference_data_changed(sender: Any, *, kind: str, years: Iterable[int] = (), actor: Any = None, **kwargs: Any) -> None:
+def on_reference_data_changed(
+    sender: Any, *, kind: str, years: Iterable[int] = (), actor: Any = None, **kwargs: Any
+) -> None:
     """Holiday data changed: recompute the open deadlines of the years concerned (and every provisional one).
 
     No deadline rule reads the LPR table today, so an LPR row changes no date; the hook is there for rules

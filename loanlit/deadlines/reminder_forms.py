@@ -30,7 +30,8 @@ class ReminderPolicyForm(forms.Form):
         self.fields["channels"].choices = [(code, channel_label(code)) for code in KNOWN_CHANNELS]
 
     def clean_offsets(self) -> list[int]:
-        raw = self.cleaned_data["offsets"].replace("，", ",")  # noqa: RUF001 (full-width comma typed with a Chinese IME)
+        # A Chinese IME types the full-width comma (U+FF0C).
+        raw = self.cleaned_data["offsets"].replace(chr(0xFF0C), ",")
         values: list[int] = []
         for part in (p.strip() for p in raw.split(",")):
             if not part:

@@ -125,7 +125,10 @@ def ics_events_for_user(*, user: Any, today: date | None = None) -> list[ics.Ics
     )
     events: list[ics.IcsEvent] = []
     for deadline in deadlines:
-        summary = _("%(kind)s — %(case_no)s") % {"kind": deadline.get_kind_display(), "case_no": reference_label(deadline)}
+        summary = _("%(kind)s — %(case_no)s") % {
+            "kind": deadline.get_kind_display(),
+            "case_no": reference_label(deadline),
+        }
         if not deadline.confirmed:
             summary += " " + _("(unconfirmed)")
         link = absolute_link(deadline_link(deadline))

@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 class CaseEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Case opened")
+        UPDATED = "updated", _("Case details changed")
         STAGE_CHANGED = "stage_changed", _("Stage changed")
         LOAN_LINKED = "loan_linked", _("Loan linked")
         CLAIM_COMPUTED = "claim_computed", _("Claim computed")
         PROCEEDING_OPENED = "proceeding_opened", _("Proceeding opened")
+        PROCEEDING_UPDATED = "proceeding_updated", _("Proceeding details changed")
         PROCEEDING_RESULT = "proceeding_result", _("Proceeding result recorded")
         PARTY_ADDED = "party_added", _("Participant added")
         HEARING_SET = "hearing_set", _("Hearing scheduled")

@@ -51,6 +51,24 @@ def bump(obj: models.Model, *fields: str) -> None:
     obj.save(update_fields=[*fields, "version", "updated_at"])
 
 
+def assign_changes(obj: models.Model, wanted: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set each attribute in ``wanted`` that differs on ``obj``; returns ``{name: [old, new]}`` for the audit.
+
+    Related rows appear in the changes by primary key. Saving (``bump(obj, *changes)``) is the caller's.
+    """
+    changes: dict[str, list[Any]] = {}
+    for name, value in wanted.items():
+        before = getattr(obj, name)
+        if value != before:
+            changes[name] = [_by_pk(before), _by_pk(value)]
+            setattr(obj, name, value)
+    return changes
+
+
+def _by_pk(value: Any) -> Any:
+    return value.pk if isinstance(value, models.Model) else value
+
+
 def today() -> date:
     return timezone.localdate()
 

@@ -160,7 +160,10 @@ class Deadline(VersionedModel):
 
 
 class CollectionAction(models.Model):
-    """One collection step on a loan (催收). A demand that reaches the debtor interrupts limitation (Civil Code art. 195)."""
+    """One collection step on a loan (催收).
+
+    A demand that reaches the debtor interrupts limitation (Civil Code art. 195).
+    """
 
     class Method(models.TextChoices):
         PHONE = "phone", _("Telephone")

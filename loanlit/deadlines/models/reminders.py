@@ -123,7 +123,9 @@ class ReminderDelivery(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # Copied from the deadline so the delivery log is scoped by one indexed prefix query.
     unit_path = models.CharField(_("unit path"), max_length=255)
-    creditor = models.ForeignKey("core.Creditor", verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        "core.Creditor", verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("reminder delivery")

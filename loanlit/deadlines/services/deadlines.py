@@ -143,7 +143,13 @@ def _compute(spec: Spec, calendar: Calendar) -> Computed:
 
 
 def _case_spec(case: Case, **kwargs: Any) -> Spec:
-    return Spec(creditor_id=case.creditor_id, unit_path=case.unit_path, case_id=case.pk, responsible_id=case.handler_id, **kwargs)
+    return Spec(
+        creditor_id=case.creditor_id,
+        unit_path=case.unit_path,
+        case_id=case.pk,
+        responsible_id=case.handler_id,
+        **kwargs,
+    )
 
 
 def _first_service(records: Iterable[ServiceRecord], documents: set[str]) -> ServiceRecord | None:
@@ -222,7 +228,9 @@ def case_specs(case: Case, *, calendar: Calendar, existing: dict[str, Deadline])
             if previous is not None and previous.rule in FIRST_INSTANCE_PROCEDURES and rule == "trial_ordinary":
                 rule = previous.rule  # the procedure chosen on the deadline (summary, small claims) is kept
             specs.append(
-                _case_spec(case, source_key=key, kind=K.TRIAL_LIMIT, rule=rule, start=began, proceeding_id=proceeding.pk)
+                _case_spec(
+                    case, source_key=key, kind=K.TRIAL_LIMIT, rule=rule, start=began, proceeding_id=proceeding.pk
+                )
             )
         if began is not None and proceeding.kind in ENFORCEMENT_KINDS:
             specs.append(
@@ -470,10 +478,14 @@ def _notify_moved_earlier(notices: list[tuple[Deadline, date]]) -> None:
 
 
 def _existing_for_case(case_id: int) -> dict[str, Deadline]:
-    return {d.source_key: d for d in Deadline.objects.select_for_update().filter(case_id=case_id).exclude(source_key="")}
+    return {
+        d.source_key: d for d in Deadline.objects.select_for_update().filter(case_id=case_id).exclude(source_key="")
+    }
 
 
-def _sync_case(case: Case, *, calendar: Calendar, actor: Any, reason: str, event_ids: dict[str, int] | None = None) -> SyncResult:
+def _sync_case(
+    case: Case, *, calendar: Calendar, actor: Any, reason: str, event_ids: dict[str, int] | None = None
+) -> SyncResult:
     existing = _existing_for_case(case.pk)
     specs = case_specs(case, calendar=calendar, existing=existing)
     derived = {s.source_key for s in specs}
@@ -560,7 +572,9 @@ def deadlines_recompute(
     for row in Case.objects.filter(pk__in=case_ids).order_by("pk"):
         total.merge(_sync_case(row, calendar=calendar, actor=actor, reason=reason))
     if loan_ids:
-        total.merge(_monitors_sync(LoanContract.objects.filter(pk__in=loan_ids), calendar=calendar, actor=actor, reason=reason))
+        total.merge(
+            _monitors_sync(LoanContract.objects.filter(pk__in=loan_ids), calendar=calendar, actor=actor, reason=reason)
+        )
     return RecomputeResult(
         checked_cases=len(case_ids), checked_loans=len(loan_ids), moved=len(total.moved), confirmed=len(total.confirmed)
     )
@@ -576,7 +590,9 @@ def _require_case_edit(actor: Any, case: Case) -> None:
 
 
 @transaction.atomic
-def fee_notice_record(*, actor: Any, case: Case, received_on: date, proceeding: Proceeding | None = None) -> list[Deadline]:
+def fee_notice_record(
+    *, actor: Any, case: Case, received_on: date, proceeding: Proceeding | None = None
+) -> list[Deadline]:
     """Record a court's fee notice (交费通知): the fee is due within 7 days (Fee Measures art. 22)."""
     _require_case_edit(actor, case)
     if proceeding is not None and proceeding.case_id != case.pk:
@@ -646,7 +662,7 @@ def deadline_create_for_measure(
 
 
 def _lock(deadline: Deadline, version: int) -> Deadline:
-    row = Deadline.objects.select_for_update().select_related("case").get(pk=deadline.pk)
+    row = Deadline.objects.select_for_update().get(pk=deadline.pk)  # no join: NULL case side cannot be locked
     if row.version != version:
         raise StaleVersionError(
             _("This deadline was changed by someone else since you opened it. Reload and try again."),
@@ -766,7 +782,9 @@ def deadlines_mark_missed(*, today: date | None = None) -> int:
 # --- monitors: limitation and guarantee periods on loans not yet sued ---------------------------------------------
 
 
-def _loan_monitor_specs(loan: LoanContract, interrupted_on: date | None, guarantees: list[GuaranteeContract]) -> list[Spec]:
+def _loan_monitor_specs(
+    loan: LoanContract, interrupted_on: date | None, guarantees: list[GuaranteeContract]
+) -> list[Spec]:
     due = loan.due_date
     if due is None:
         return []
@@ -776,7 +794,9 @@ def _loan_monitor_specs(loan: LoanContract, interrupted_on: date | None, guarant
         # Civil Code art. 195: the period runs afresh from the interruption.
         start, notes = interrupted_on, [local("deadlines.limitation_restarted", date=interrupted_on.isoformat())]
     specs = [
-        Spec(source_key=f"limitation:l{loan.pk}", kind=K.LIMITATION, rule="limitation", start=start, notes=notes, **base)
+        Spec(
+            source_key=f"limitation:l{loan.pk}", kind=K.LIMITATION, rule="limitation", start=start, notes=notes, **base
+        )
     ]
     for contract in guarantees:
         key = f"guarantee:g{contract.pk}:l{loan.pk}"
@@ -813,9 +833,7 @@ def _loan_monitor_specs(loan: LoanContract, interrupted_on: date | None, guarant
 def _monitors_sync(loans: Any, *, calendar: Calendar, actor: Any, reason: str) -> SyncResult:
     loans = list(loans.prefetch_related("guarantee_contracts"))
     loan_ids = [loan.pk for loan in loans]
-    sued = set(
-        LoanContract.objects.filter(pk__in=loan_ids, case_links__active=True).values_list("pk", flat=True)
-    )
+    sued = set(LoanContract.objects.filter(pk__in=loan_ids, case_links__active=True).values_list("pk", flat=True))
     interrupted = dict(
         CollectionAction.objects.filter(loan_id__in=loan_ids, interrupts_limitation=True)
         .values("loan_id")
@@ -824,7 +842,9 @@ def _monitors_sync(loans: Any, *, calendar: Calendar, actor: Any, reason: str) -
     )
     existing = {
         d.source_key: d
-        for d in Deadline.objects.select_for_update().filter(loan_id__in=loan_ids, case__isnull=True).exclude(source_key="")
+        for d in Deadline.objects.select_for_update()
+        .filter(loan_id__in=loan_ids, case__isnull=True)
+        .exclude(source_key="")
     }
     specs: list[Spec] = []
     closing: list[int] = []
@@ -846,7 +866,9 @@ def _monitors_sync(loans: Any, *, calendar: Calendar, actor: Any, reason: str) -
 @transaction.atomic
 def monitors_refresh(*, loans: Iterable[LoanContract] | None = None, actor: Any = None) -> SyncResult:
     """Create or update the limitation and guarantee-period monitors of ``loans`` (all loans when None)."""
-    qs = LoanContract.objects.all() if loans is None else LoanContract.objects.filter(pk__in=[loan.pk for loan in loans])
+    qs = (
+        LoanContract.objects.all() if loans is None else LoanContract.objects.filter(pk__in=[loan.pk for loan in loans])
+    )
     return _monitors_sync(qs.order_by("pk"), calendar=law_calendar(), actor=actor, reason="monitors")
 
 
@@ -880,9 +902,7 @@ def collection_action_record(
     if acted_on > timezone.localdate():
         raise DomainError(_("The date cannot be in the future."), code="future_date")
     if interrupts_limitation and not proof.strip():
-        raise DomainError(
-            _("Describe the proof: an interruption of limitation must be proven."), code="proof_required"
-        )
+        raise DomainError(_("Describe the proof: an interruption of limitation must be proven."), code="proof_required")
     row = CollectionAction.objects.create(
         loan=loan,
         acted_on=acted_on,

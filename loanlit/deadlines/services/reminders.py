@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     DateTimeField,
@@ -41,7 +43,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -113,9 +115,7 @@ def _clean_offsets(offsets: Iterable[Any]) -> list[int]:
         except (TypeError, ValueError):
             raise DomainError(_("Days before must be whole numbers."), code="bad_offsets") from None
         if not 0 <= number <= MAX_OFFSET:
-            raise DomainError(
-                _("Days before must be between 0 and %(max)d.") % {"max": MAX_OFFSET}, code="bad_offsets"
-            )
+            raise DomainError(_("Days before must be between 0 and %(max)d.") % {"max": MAX_OFFSET}, code="bad_offsets")
         cleaned.add(number)
     return sorted(cleaned, reverse=True)
 
@@ -202,7 +202,12 @@ def effective_policies() -> list[EffectivePolicy]:
     for kind in Deadline.Kind.values:
         row = rows.get(kind, default)
         if row is None:
-            key: tuple[Any, ...] = (tuple(DEFAULT_OFFSETS), ReminderPolicy.DayBasis.CALENDAR, tuple(DEFAULT_CHANNELS), True)
+            key: tuple[Any, ...] = (
+                tuple(DEFAULT_OFFSETS),
+                ReminderPolicy.DayBasis.CALENDAR,
+                tuple(DEFAULT_CHANNELS),
+                True,
+            )
         elif not row.is_active:
             continue
         else:
@@ -313,7 +318,17 @@ def _insert_select(queryset: QuerySet[Any]) -> int:
         head, tail = "INSERT OR IGNORE INTO", ""
     else:
         head, tail = "INSERT IGNORE INTO", ""
-    sql = f"{head} {table} ({columns}) SELECT {picks} FROM ({select_sql}) due{tail}"  # noqa: S608 (names quoted)
+    # The anti-join skips existing rows cheaply (a repeated scan inserts nothing); the conflict clause
+    # still settles the race with a concurrent scanner.
+    existing = (
+        f"SELECT 1 FROM {table} r WHERE r.{quote('deadline_id')} = due.{quote('r_deadline_id')}"  # noqa: S608
+        f" AND r.{quote('offset')} = due.{quote('r_offset')} AND r.{quote('channel')} = due.{quote('r_channel')}"
+        f" AND r.{quote('recipient_key')} = due.{quote('r_recipient_key')}"
+    )
+    sql = (
+        f"{head} {table} ({columns}) SELECT {picks} FROM ({select_sql}) due"  # noqa: S608 (names quoted)
+        f" WHERE NOT EXISTS ({existing}){tail}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -323,7 +338,7 @@ def _row_values(
     queryset: QuerySet[Deadline], *, offset: Any, channel: str, now: datetime, robot: bool, anchor: Any
 ) -> QuerySet[Any]:
     if robot:
-        recipient_id: Any = Value(None, output_field=IntegerField())
+        recipient_id: Any = Cast(Value(None), BigIntegerField())
         recipient_key: Any = Value(ROBOT_KEY)
     else:
         recipient_id = F("responsible_id")
@@ -463,7 +478,9 @@ def _scan_escalations(policies: Sequence[EffectivePolicy], *, today: date, now: 
                 for user_id in escalation_recipients(unit_path, creditor_id, managers):
                     for channel in user_channels:
                         rows.append(
-                            ReminderDelivery(channel=channel, recipient_id=user_id, recipient_key=f"user:{user_id}", **common)
+                            ReminderDelivery(
+                                channel=channel, recipient_id=user_id, recipient_key=f"user:{user_id}", **common
+                            )
                         )
             for channel in robot_channels:
                 rows.append(ReminderDelivery(channel=channel, recipient_key=ROBOT_KEY, **common))
@@ -504,9 +521,9 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[ReminderDelivery]]:
     """Claim up to ``limit`` sendable rows with one conditional UPDATE; another sender's rows are skipped."""
     token = secrets.token_hex(16)
     candidate_ids = list(
-        ReminderDelivery.objects.filter(_sendable_q(now)).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[
-            :limit
-        ]
+        ReminderDelivery.objects.filter(_sendable_q(now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
     if not candidate_ids:
         return token, []
@@ -634,33 +651,38 @@ def reminder_deliveries_send(
     today = today or timezone.localdate(now)
     token, claimed = _claim(now, limit)
     outcomes: list[SendOutcome] = []
-    for delivery in claimed:
-        try:
-            status, error = _deliver_one(delivery, token, today=today, now=now)
-        except Exception as exc:  # any mail or robot failure is recorded on the row, never raised
-            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
-            logger.warning("reminder %s via %s failed: %s", delivery.pk, delivery.channel, error)
-            attempts = delivery.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                status = ReminderDelivery.Status.ABANDONED.value
-                _finish(delivery, token, status=status, last_error=error, next_attempt_at=None)
-            else:
-                status = ReminderDelivery.Status.FAILED.value
-                _finish(delivery, token, status=status, last_error=error, next_attempt_at=now + backoff(attempts))
-        deadline = delivery.deadline
-        outcomes.append(
-            SendOutcome(
-                delivery_id=delivery.pk,
-                channel=delivery.channel,
-                recipient=delivery.recipient.get_username() if delivery.recipient else delivery.recipient_key,
-                case_no=reference_label(deadline),
-                kind=deadline.kind,
-                offset=delivery.offset,
-                status=status,
-                error=error,
-            )
-        )
+    # Reminders go out in the site's language, whichever request or command triggered the round.
+    with translation.override(settings.LANGUAGE_CODE):
+        for delivery in claimed:
+            outcomes.append(_send_claimed(delivery, token, today=today, now=now))
     return outcomes
+
+
+def _send_claimed(delivery: ReminderDelivery, token: str, *, today: date, now: datetime) -> SendOutcome:
+    """Send one claimed row and record the outcome on it."""
+    try:
+        status, error = _deliver_one(delivery, token, today=today, now=now)
+    except Exception as exc:  # any mail or robot failure is recorded on the row, never raised
+        error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX_LENGTH]
+        logger.warning("reminder %s via %s failed: %s", delivery.pk, delivery.channel, error)
+        attempts = delivery.attempts  # already counted by the claim
+        if attempts >= MAX_ATTEMPTS:
+            status = ReminderDelivery.Status.ABANDONED.value
+            _finish(delivery, token, status=status, last_error=error, next_attempt_at=None)
+        else:
+            status = ReminderDelivery.Status.FAILED.value
+            _finish(delivery, token, status=status, last_error=error, next_attempt_at=now + backoff(attempts))
+    deadline = delivery.deadline
+    return SendOutcome(
+        delivery_id=delivery.pk,
+        channel=delivery.channel,
+        recipient=delivery.recipient.get_username() if delivery.recipient else delivery.recipient_key,
+        case_no=reference_label(deadline),
+        kind=deadline.kind,
+        offset=delivery.offset,
+        status=status,
+        error=error,
+    )
 
 
 @dataclass(frozen=True)
@@ -736,7 +758,9 @@ def robot_endpoint_create(
 
 
 @transaction.atomic
-def robot_endpoint_set_active(*, actor: AbstractBaseUser | None, endpoint: RobotEndpoint, is_active: bool) -> RobotEndpoint:
+def robot_endpoint_set_active(
+    *, actor: AbstractBaseUser | None, endpoint: RobotEndpoint, is_active: bool
+) -> RobotEndpoint:
     _require_manage(actor)
     locked = RobotEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if locked.is_active == is_active:

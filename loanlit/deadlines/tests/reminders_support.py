@@ -9,6 +9,7 @@ from typing import Any
 from loanlit.accounts.models import User
 from loanlit.cases.tests.views_support import CaseWorld, build_case_world
 from loanlit.deadlines.models import Deadline
+from loanlit.parties.tests.support import make_ric
 
 BORROWER_NAME = "张三丰"
 CLAIM_AMOUNT_MARKERS = ("12000", "12,000", "345.67", "12345.67")
@@ -25,7 +26,12 @@ class ReminderWorld:
 
     @property
     def borrower_id_number(self) -> str:
-        return self.cw.borrower.id_number
+        return make_ric(1)  # build_case_world's borrower (seq 1)
+
+    def forbidden_strings(self) -> list[str]:
+        """What must never leave the perimeter: the borrower's name, ID number (full and tail), amounts."""
+        ric = self.borrower_id_number
+        return [BORROWER_NAME, ric, ric[-6:], self.cw.borrower.id_number.masked, *CLAIM_AMOUNT_MARKERS]
 
     def deadline(
         self,
@@ -35,7 +41,7 @@ class ReminderWorld:
         reminder_date: dt.date | None = None,
         confirmed: bool = True,
         status: str = Deadline.Status.OPEN,
-        responsible: User | None | str = "handler",
+        responsible: User | str | None = "handler",
         source_key: str = "",
     ) -> Deadline:
         if responsible == "handler":

@@ -80,7 +80,11 @@ def test_each_party_gets_its_own_appeal_deadline_from_its_own_service_date(perso
     serve(world.guarantor_defendant, "judgment", dt.date(2025, 9, 28))
     # 2025-09-23 + 15 = 2025-10-08, inside the National Day holiday (1–8 Oct) → 2025-10-09.
     plaintiff = one(world.case, Deadline.Kind.APPEAL, world.plaintiff)
-    assert (plaintiff.nominal_end, plaintiff.due_on, plaintiff.rolled) == (dt.date(2025, 10, 8), dt.date(2025, 10, 9), True)
+    assert (plaintiff.nominal_end, plaintiff.due_on, plaintiff.rolled) == (
+        dt.date(2025, 10, 8),
+        dt.date(2025, 10, 9),
+        True,
+    )
     # 2025-09-25 + 15 = 2025-10-10, a Friday working day: no roll-over.
     defendant = one(world.case, Deadline.Kind.APPEAL, world.defendant)
     assert (defendant.due_on, defendant.rolled) == (dt.date(2025, 10, 10), False)
@@ -217,7 +221,11 @@ def test_an_unknown_asset_type_is_refused_and_nothing_is_written(personas):
     before = CaseEvent.objects.count(), Deadline.objects.count()
     with pytest.raises(DomainError):
         services.deadline_create_for_measure(
-            actor=personas.case_handler, case=world.case, kind="seizure", took_effect_on=dt.date(2025, 6, 3), asset_type="boat"
+            actor=personas.case_handler,
+            case=world.case,
+            kind="seizure",
+            took_effect_on=dt.date(2025, 6, 3),
+            asset_type="boat",
         )
     assert (CaseEvent.objects.count(), Deadline.objects.count()) == before
 
@@ -235,9 +243,11 @@ def test_a_deadline_in_a_year_without_holiday_data_is_provisional_until_the_noti
     # Fallback calendar: only 1–3 Oct; 2027-10-05 (Tuesday) looks like a working day, unconfirmed.
     assert (appeal.due_on, appeal.confirmed) == (dt.date(2027, 10, 5), False)
     assert any(item["code"] == "period.provisional" for item in appeal.explanation)
-    assert list(selectors.deadline_list_for_user(user=personas.case_handler, filters=selectors.DeadlineFilters(when="unconfirmed"))) == [
-        d for d in selectors.deadline_list_for_user(user=personas.case_handler) if not d.confirmed
-    ]
+    assert list(
+        selectors.deadline_list_for_user(
+            user=personas.case_handler, filters=selectors.DeadlineFilters(when="unconfirmed")
+        )
+    ) == [d for d in selectors.deadline_list_for_user(user=personas.case_handler) if not d.confirmed]
 
     rules.holiday_override_save(
         actor=personas.administrator,
@@ -249,7 +259,11 @@ def test_a_deadline_in_a_year_without_holiday_data_is_provisional_until_the_noti
     appeal.refresh_from_db()
     assert (appeal.due_on, appeal.confirmed, appeal.version) == (dt.date(2027, 10, 8), True, 2)
     moved = CaseEvent.objects.get(case=world.case, kind=CaseEvent.Kind.DEADLINE_CHANGED)
-    assert (moved.params["old"], moved.params["new"], moved.params["reason"]) == ("2027-10-05", "2027-10-08", "holidays")
+    assert (moved.params["old"], moved.params["new"], moved.params["reason"]) == (
+        "2027-10-05",
+        "2027-10-08",
+        "holidays",
+    )
     # Moved later: nobody is alarmed.
     assert not Notification.objects.filter(code=services.deadlines.NOTIFY_CODE_MOVED_EARLIER).exists()
 
@@ -258,9 +272,13 @@ def test_recomputation_never_touches_done_waived_or_overridden_deadlines(persona
     world = build_world(personas)
     for participant in (world.plaintiff, world.defendant, world.guarantor_defendant):
         serve(participant, "judgment", dt.date(2027, 9, 20))
-    done, waived, overridden = (one(world.case, Deadline.Kind.APPEAL, p) for p in (world.plaintiff, world.defendant, world.guarantor_defendant))
+    done, waived, overridden = (
+        one(world.case, Deadline.Kind.APPEAL, p) for p in (world.plaintiff, world.defendant, world.guarantor_defendant)
+    )
     services.deadline_mark_done(actor=personas.case_handler, deadline=done, version=done.version)
-    services.deadline_waive(actor=personas.case_handler, deadline=waived, reason="no appeal wanted", version=waived.version)
+    services.deadline_waive(
+        actor=personas.case_handler, deadline=waived, reason="no appeal wanted", version=waived.version
+    )
     services.deadline_override(
         actor=personas.case_handler,
         deadline=overridden,
@@ -268,11 +286,15 @@ def test_recomputation_never_touches_done_waived_or_overridden_deadlines(persona
         reason="court told us",
         version=overridden.version,
     )
-    snapshot = {d.pk: (d.due_on, d.confirmed, d.version, d.status) for d in Deadline.objects.filter(kind=Deadline.Kind.APPEAL)}
+    snapshot = {
+        d.pk: (d.due_on, d.confirmed, d.version, d.status) for d in Deadline.objects.filter(kind=Deadline.Kind.APPEAL)
+    }
     rules.holiday_override_save(
         actor=personas.administrator, year=2027, notice="N-2027", rest_days=NATIONAL_DAY_2027_REST, working_days=[]
     )
-    after = {d.pk: (d.due_on, d.confirmed, d.version, d.status) for d in Deadline.objects.filter(kind=Deadline.Kind.APPEAL)}
+    after = {
+        d.pk: (d.due_on, d.confirmed, d.version, d.status) for d in Deadline.objects.filter(kind=Deadline.Kind.APPEAL)
+    }
     assert after == snapshot
     assert snapshot[overridden.pk][0] == dt.date(2027, 10, 4)
 
@@ -292,7 +314,11 @@ def test_a_deadline_moved_earlier_tells_the_handler_without_personal_data(person
     assert "2025-10-09" in notice.body and "2025-10-10" in notice.body
     assert notice.link == f"/deadlines/{appeal.pk}/"
     text = notice.title + notice.body + notice.link
-    for personal in ("Zhang San", "Li Si", world.borrower.id_masked if hasattr(world.borrower, "id_masked") else "Zhang"):
+    for personal in (
+        "Zhang San",
+        "Li Si",
+        world.borrower.id_masked if hasattr(world.borrower, "id_masked") else "Zhang",
+    ):
         assert personal not in text
     moved = CaseEvent.objects.get(case=world.case, kind=CaseEvent.Kind.DEADLINE_CHANGED)
     assert (moved.params["old"], moved.params["new"]) == ("2025-10-10", "2025-10-09")
@@ -366,7 +392,8 @@ def test_filters_today_this_week_and_overdue(personas):
     serve(world.defendant, "judgment", dt.date(2025, 9, 25))  # appeal due 2025-10-10 (Friday)
     user = personas.case_handler
     kinds = lambda when, today: [  # noqa: E731
-        d.kind for d in selectors.deadline_list_for_user(user=user, filters=selectors.DeadlineFilters(when=when, today=today))
+        d.kind
+        for d in selectors.deadline_list_for_user(user=user, filters=selectors.DeadlineFilters(when=when, today=today))
     ]
     assert kinds("today", dt.date(2025, 10, 10)) == ["appeal"]
     assert kinds("week", dt.date(2025, 10, 6)) == ["appeal"]
@@ -393,7 +420,11 @@ def test_limitation_monitor_runs_three_years_from_due_and_restarts_on_an_interru
     loan = _unsued_loan(personas)
     services.monitors_refresh(loans=[loan])
     limitation = Deadline.objects.get(loan=loan, kind=Deadline.Kind.LIMITATION)
-    assert (limitation.case_id, limitation.start, limitation.due_on) == (None, dt.date(2024, 3, 20), dt.date(2027, 3, 22))
+    assert (limitation.case_id, limitation.start, limitation.due_on) == (
+        None,
+        dt.date(2024, 3, 20),
+        dt.date(2027, 3, 22),
+    )
     with time_machine.travel(dt.datetime(2025, 5, 6, 9, 0), tick=False):
         services.collection_action_record(
             actor=personas.case_handler, loan=loan, acted_on=dt.date(2025, 5, 6), method="phone", proof="call log"
@@ -417,7 +448,11 @@ def test_an_interrupting_collection_action_needs_proof(personas):
     loan = _unsued_loan(personas)
     with pytest.raises(DomainError):
         services.collection_action_record(
-            actor=personas.case_handler, loan=loan, acted_on=dt.date(2025, 1, 6), method="sms", interrupts_limitation=True
+            actor=personas.case_handler,
+            loan=loan,
+            acted_on=dt.date(2025, 1, 6),
+            method="sms",
+            interrupts_limitation=True,
         )
     assert not CollectionAction.objects.exists()
 
@@ -438,14 +473,22 @@ def test_outsiders_cannot_log_collection_on_another_branchs_loan(personas):
 def test_guarantee_period_monitor_six_months_by_default_or_the_agreed_end(personas):
     loan = _unsued_loan(personas)
     guarantor = loan.parties.first()
-    default = GuaranteeContract.objects.create(creditor=personas.creditor, contract_no="G-1", guarantor=guarantor, currency="CNY")
+    default = GuaranteeContract.objects.create(
+        creditor=personas.creditor, contract_no="G-1", guarantor=guarantor, currency="CNY"
+    )
     agreed = GuaranteeContract.objects.create(
-        creditor=personas.creditor, contract_no="G-2", guarantor=guarantor, currency="CNY", period_agreed_end=dt.date(2026, 3, 20)
+        creditor=personas.creditor,
+        contract_no="G-2",
+        guarantor=guarantor,
+        currency="CNY",
+        period_agreed_end=dt.date(2026, 3, 20),
     )
     default.loans.add(loan)
     agreed.loans.add(loan)
     services.monitors_refresh(loans=[loan])
-    periods = {d.guarantee_contract_id: d for d in Deadline.objects.filter(loan=loan, kind=Deadline.Kind.GUARANTEE_PERIOD)}
+    periods = {
+        d.guarantee_contract_id: d for d in Deadline.objects.filter(loan=loan, kind=Deadline.Kind.GUARANTEE_PERIOD)
+    }
     assert periods[default.pk].due_on == dt.date(2024, 9, 20)  # six months after 2024-03-20, a Friday
     assert periods[agreed.pk].due_on == dt.date(2026, 3, 20)
 

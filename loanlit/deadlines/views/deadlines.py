@@ -158,7 +158,9 @@ def _close(
             form.add_error(None, error.message)
         else:
             return redirect(reverse("deadlines:detail", args=[deadline.pk]))
-    return render(request, "deadlines/deadline_detail.html", _detail_context(request, deadline, **{name: form}), status=400)
+    return render(
+        request, "deadlines/deadline_detail.html", _detail_context(request, deadline, **{name: form}), status=400
+    )
 
 
 @require_POST
