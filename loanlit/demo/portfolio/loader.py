@@ -305,7 +305,11 @@ class _Loader:
         )
         if plan.law_firm is not None:
             firm_services.case_place_with_firm(
-                actor=self.actor, case=case, law_firm=self.firms[plan.law_firm], placed_on=plan.placed_on
+                actor=self.actor,
+                case=case,
+                law_firm=self.firms[plan.law_firm],
+                version=self._case_version(case),
+                placed_on=plan.placed_on,
             )
         first = None
         if plan.first_instance is not None:
