@@ -175,3 +175,18 @@ def user_create(
         ),
     )
     return user
+
+
+def builtin_roles_ensure(**kwargs: object) -> int:
+    """Create any missing built-in role (post_migrate and after a test flush); never edits existing ones,
+    so an administrator's changes to a built-in role survive upgrades. Returns how many were created."""
+    from loanlit.accounts.permissions import BUILTIN_ROLES
+
+    existing = set(Role.objects.values_list("code", flat=True))
+    missing = [
+        Role(code=code, name=str(name), permissions=list(permissions), is_builtin=True)
+        for code, (name, permissions) in BUILTIN_ROLES.items()
+        if code not in existing
+    ]
+    Role.objects.bulk_create(missing)
+    return len(missing)
