@@ -89,6 +89,7 @@ ROUTES: list[Route] = [
         Route(f"cases:{name}", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.case.pk})
         for name in (
             "case_edit",
+            "case_stage",
             "claim_compute",
             "placement_add",
             "placement_recall",
@@ -117,6 +118,35 @@ ROUTES: list[Route] = [
     Route("cases:party_reveal", get=None, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.borrower.pk}),
     Route("cases:party_contact_add", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": w.cw.borrower.pk}),
     Route("loans:loan_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": w.cw.loan.pk}),
+    # reminders (issue 5): settings and the delivery log for admin.manage_reference_data; the ICS feed
+    # settings for every signed-in user; the feed itself is public with its secret token (wrong token → 404,
+    # tests in loanlit/deadlines/tests/test_ics.py).
+    Route("deadlines:reminder_policy_list", get=code("admin.manage_reference_data")),
+    Route(
+        "deadlines:reminder_policy_edit",
+        get=code("admin.manage_reference_data"),
+        post=code("admin.manage_reference_data"),
+        kwargs=lambda w: {"kind": "appeal"},
+    ),
+    Route(
+        "deadlines:reminder_policy_delete",
+        get=None,
+        post=code("admin.manage_reference_data", ok=(404,)),
+        kwargs=lambda w: {"kind": "appeal"},
+    ),
+    Route("deadlines:robot_list", get=code("admin.manage_reference_data")),
+    Route("deadlines:robot_add", get=None, post=code("admin.manage_reference_data")),
+    Route(
+        "deadlines:robot_toggle",
+        get=None,
+        post=code("admin.manage_reference_data", ok=(302,)),
+        kwargs=lambda w: {"pk": w.robot.pk},
+    ),
+    Route("deadlines:reminder_log", get=code("admin.manage_reference_data")),
+    Route("deadlines:ics_feed_settings", get=LOGIN),
+    Route("deadlines:ics_feed_regenerate", get=None, post=LOGIN),
+    Route("deadlines:ics_feed_revoke", get=None, post=Access("login", ok=(302,))),
+    Route("deadlines:ics_feed", get=Access("public"), kwargs=lambda w: {"token": w.ics_token}),
     Route("parties:merge_queue", get=code("admin.manage_reference_data")),
     # deadlines (issue 5): the world's case has its trial-limit deadline; scope follows the case.
     Route("deadlines:list", get=LOGIN),
@@ -139,6 +169,44 @@ ROUTES: list[Route] = [
         )
         for name in ("done", "waive", "override")
     ],
+    # deadlines (issue 5): recording a fee notice or a measure on the case, a collection action on its loan.
+    # Out of scope 404; viewers without cases.edit 403; external lawyers never see the bank's loan book.
+    *[
+        Route(
+            f"deadlines:{name}",
+            get=None,
+            post=Access(
+                "users",
+                users=CASE_EDITORS,
+                ok=(302,),
+                denied=404,
+                forbidden=("branch_manager", "auditor", "read_only"),
+            ),
+            kwargs=lambda w: {"case_pk": w.cw.case.pk},
+            data=lambda w, data=data: data,
+        )
+        for name, data in (
+            ("fee_notice_add", {"fee-received_on": "2026-01-12"}),
+            (
+                "measure_add",
+                {"measure-kind": "seizure", "measure-took_effect_on": "2026-01-12", "measure-asset_type": "movable"},
+            ),
+        )
+    ],
+    Route("deadlines:loan", get=only(*CASE_VIEWERS), kwargs=lambda w: {"loan_pk": w.cw.loan.pk}),
+    Route(
+        "deadlines:collection_action_add",
+        get=None,
+        post=Access(
+            "users",
+            users=CASE_EDITORS,
+            ok=(302,),
+            denied=404,
+            forbidden=("branch_manager", "auditor", "read_only"),
+        ),
+        kwargs=lambda w: {"loan_pk": w.cw.loan.pk},
+        data=lambda w: {"acted_on": "2026-01-12", "method": "phone", "proof": "call log"},
+    ),
     Route(
         "parties:merge_resolve",
         get=None,
@@ -184,7 +252,17 @@ def world(personas):
     personas.notification = notify(recipients=[personas.case_handler], code="matrix", title="T")[0]
     personas.job_queued = job_enqueue(kind="jobs.demo_count", params={"n": 2}, actor=personas.case_handler)
     _case_world(personas)
+    _reminder_world(personas)
     return personas
+
+
+def _reminder_world(personas):
+    from loanlit.deadlines.services import reminders
+
+    personas.robot = reminders.robot_endpoint_create(
+        actor=None, kind="wecom", name="Matrix robot", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    )
+    personas.ics_token = reminders.ics_feed_regenerate(user=personas.case_handler)
 
 
 def _case_world(personas):
@@ -194,7 +272,7 @@ def _case_world(personas):
 
     personas.cw = build_case_world(personas)
     firm = cases.law_firm_create(actor=None, name="Panel Firm", creditors=[personas.creditor])
-    cases.case_place_with_firm(actor=None, case=personas.cw.case, law_firm=firm)
+    cases.case_place_with_firm(actor=None, case=personas.cw.case, law_firm=firm, version=personas.cw.case.version)
     from loanlit.deadlines.models import Deadline
 
     personas.deadline = Deadline.objects.filter(case=personas.cw.case).order_by("pk").first()

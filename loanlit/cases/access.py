@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from loanlit.accounts.models import User
+from loanlit.accounts.models import Role, User
 from loanlit.accounts.selectors import creditor_ids_for, scope_q
 from loanlit.cases.models import Case, LawFirmMember, Placement
 from loanlit.core.errors import PermissionDeniedError
@@ -90,6 +90,32 @@ def unit_in_scope(user: Any, unit: OrgUnit, creditor: Creditor) -> bool:
     if not getattr(user, "is_authenticated", False) or user.unit_id is None:
         return False
     return creditor.pk in creditor_ids_for(user) and unit.path.startswith(user.unit.path)
+
+
+def case_staff(case: Case) -> QuerySet[User]:
+    """Who may join the case team: active bank staff of the case's creditor who may edit cases, in any unit.
+
+    The team is how a colleague from another unit works on a case (DESIGN rule 2), so the unit is not checked.
+    """
+    editor_roles = [role.pk for role in Role.objects.only("pk", "permissions") if "cases.edit" in role.permissions]
+    return (
+        User.objects.filter(is_active=True, creditors=case.creditor_id)
+        .filter(Q(role_id__in=editor_roles) | Q(is_superuser=True))
+        .exclude(role__code=EXTERNAL_LAWYER_ROLE)
+        .select_related("unit")
+        .order_by("username")
+    )
+
+
+def case_handlers(case: Case) -> QuerySet[User]:
+    """Who may be the case's handler: case staff whose own unit scope holds the case (its unit or one above)."""
+    return case_staff(case).filter(unit__isnull=False).filter(unit__path__in=ancestor_paths(case.unit_path))
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """``"1.4.9."`` → ``["1.", "1.4.", "1.4.9."]``: the materialised paths of a unit and every unit above it."""
+    parts = [p for p in path.split(".") if p]
+    return [".".join(parts[: i + 1]) + "." for i in range(len(parts))]
 
 
 # --- service guards: actor=None is the system (management commands, demo loader), never a request ---------

@@ -6,6 +6,7 @@ the service refuses a stale one and the view shows what changed in the meantime.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -156,7 +157,63 @@ class CaseSearchForm(StyledForm):
 # --- case ---------------------------------------------------------------------------------------------
 
 
+# Tags typed with an IME come with full-width commas and semicolons or the enumeration comma (U+3001).
+_FULL_WIDTH_SEPARATORS = "".join(map(chr, (0xFF0C, 0xFF1B, 0x3001)))
+TAG_SEPARATORS = re.compile(f"[,;\n{_FULL_WIDTH_SEPARATORS}]")
+
+
 class CaseEditForm(VersionedForm):
+    """Who handles the case, its priority and tags; the service checks who may be chosen."""
+
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=CaseStage.objects.none(), required=False)
+    co_handlers = forms.ModelMultipleChoiceField(
+        label=_("Co-handlers"),
+        queryset=CaseStage.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Colleagues from any unit who work on the case with the handler."),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Case.Priority.choices)
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=600,
+        help_text=_("Separate tags with commas."),
+    )
+
+    def __init__(self, *args: Any, handlers: QuerySet, co_handlers: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers  # type: ignore[attr-defined]
+        self.fields["co_handlers"].queryset = co_handlers  # type: ignore[attr-defined]
+
+    def clean_tags(self) -> list[str]:
+        raw = self.cleaned_data.get("tags") or ""
+        return [tag.strip() for tag in TAG_SEPARATORS.split(raw) if tag.strip()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        handler, team = data.get("handler"), data.get("co_handlers") or []
+        if handler is not None and handler in team:
+            self.add_error("co_handlers", _("The handler cannot also be a co-handler."))
+        return data
+
+    @staticmethod
+    def initial_for(case: Case) -> dict[str, Any]:
+        return {
+            "version": case.version,
+            "handler": case.handler_id,
+            "co_handlers": sorted(case.co_handlers.values_list("pk", flat=True)),
+            "priority": case.priority,
+            "tags": ", ".join(case.tags or []),
+        }
+
+    @staticmethod
+    def current_for(case: Case) -> dict[str, Any]:
+        """The case as it is now, in the form's shape (for the 409 side-by-side)."""
+        return {**CaseEditForm.initial_for(case), "tags": list(case.tags or [])}
+
+
+class CaseStageForm(VersionedForm):
     """The internal stage: only the moves the seeded transitions allow are offered."""
 
     stage = forms.ModelChoiceField(label=_("Move to stage"), queryset=CaseStage.objects.none())
@@ -260,21 +317,48 @@ class ProceedingForm(StyledForm):
         return data
 
 
-class ProceedingNumberForm(VersionedForm):
-    """The court's case number and acceptance date, usually known only after filing."""
+class ProceedingEditForm(VersionedForm):
+    """Court, court case number, dates, judge and clerk of an existing proceeding (the kind stays)."""
 
-    court_case_number = forms.CharField(label=_("Court case number"), max_length=64, widget=CASE_NUMBER_WIDGET)
+    court = forms.ModelChoiceField(label=_("Court"), queryset=Court.objects.filter(is_active=True), required=False)
+    court_case_number = forms.CharField(
+        label=_("Court case number"), required=False, max_length=64, widget=CASE_NUMBER_WIDGET
+    )
+    filed_on = forms.DateField(label=_("Filed on"), required=False, widget=DATE_WIDGET)
     accepted_on = forms.DateField(label=_("Accepted on"), required=False, widget=DATE_WIDGET)
+    judge = forms.CharField(label=_("Judge"), required=False, max_length=100)
+    clerk = forms.CharField(label=_("Clerk"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, proceeding: Proceeding, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Arbitration has a tribunal, not a court; every other proceeding needs its court.
+        self.fields["court"].required = proceeding.kind != Proceeding.Kind.ARBITRATION
 
     def clean_court_case_number(self) -> str:
         return _clean_case_number(self.cleaned_data.get("court_case_number") or "")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("filed_on", "accepted_on"):
+            day = data.get(name)
+            if day is not None and day > today:
+                self.add_error(name, _("This date cannot be in the future."))
+        filed, accepted = data.get("filed_on"), data.get("accepted_on")
+        if filed and accepted and accepted < filed:
+            self.add_error("accepted_on", _("A case cannot be accepted before it was filed."))
+        return data
 
     @staticmethod
     def initial_for(proceeding: Proceeding) -> dict[str, Any]:
         return {
             "version": proceeding.version,
+            "court": proceeding.court_id,
             "court_case_number": proceeding.court_case_number,
+            "filed_on": proceeding.filed_on,
             "accepted_on": proceeding.accepted_on,
+            "judge": proceeding.judge,
+            "clerk": proceeding.clerk,
         }
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="case_detail"),
     path("<int:pk>/tab/<slug:tab>/", views.case_tab, name="case_tab"),
     path("<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("<int:pk>/stage/", views.case_stage, name="case_stage"),
     path("<int:pk>/claim/", views.claim_compute, name="claim_compute"),
     path("<int:pk>/placement/", views.placement_add, name="placement_add"),
     path("<int:pk>/placement/recall/", views.placement_recall, name="placement_recall"),

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +19,6 @@ MEGABYTE = 1024 * 1024
 def public(view: Callable) -> Callable:
     """Mark a view as reachable without signing in (everything else requires a login)."""
     return login_not_required(view)
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {})
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:

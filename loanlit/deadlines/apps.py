@@ -8,7 +8,8 @@ class DeadlinesConfig(AppConfig):
     verbose_name = _("Deadlines")
 
     def ready(self) -> None:
-        from loanlit.deadlines import channels, listeners
+        from loanlit.deadlines import channels, listeners, panels
 
         listeners.connect()
         channels.register_channels()
+        panels.register()

@@ -10,7 +10,9 @@ from loanlit.cases.services.cases import (
     case_close,
     case_link_loan,
     case_open,
+    case_update,
     cases_open_batch,
+    clean_tags,
     internal_number,
 )
 from loanlit.cases.services.claims import ClaimOverride, ClaimResult, LoanClaim, case_compute_claim, loan_claim_for
@@ -25,6 +27,7 @@ from loanlit.cases.services.proceedings import (
     proceeding_record_judgment,
     proceeding_record_result,
     proceeding_set_case_number,
+    proceeding_update,
     service_record_add,
 )
 
@@ -42,7 +45,9 @@ __all__ = [
     "case_open",
     "case_place_with_firm",
     "case_recall",
+    "case_update",
     "cases_open_batch",
+    "clean_tags",
     "cost_record",
     "cost_refund",
     "hearing_schedule",
@@ -56,6 +61,7 @@ __all__ = [
     "proceeding_record_judgment",
     "proceeding_record_result",
     "proceeding_set_case_number",
+    "proceeding_update",
     "recovery_record",
     "service_record_add",
 ]

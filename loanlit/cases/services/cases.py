@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from loanlit.cases import access
 from loanlit.cases.models import Case, CaseCounter, CaseEvent, CaseLoan, CaseStage, CaseStageTransition
-from loanlit.cases.services._common import Recorded, bump, law_error, lock_case, record_one, today
+from loanlit.cases.services._common import Recorded, assign_changes, bump, law_error, lock_case, record_one, today
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor, OrgUnit
 from loanlit.law import causes
@@ -333,3 +333,97 @@ def case_link_loan(*, actor: Any, case: Case, loan: LoanContract, version: int) 
         params={"contract_no": loan.contract_no},
     )
     return link
+
+
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 30
+_UNSET: Any = object()
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags stripped, blanks dropped, duplicates removed (first spelling kept, case-insensitively)."""
+    cleaned: list[str] = []
+    seen: set[str] = set()
+    for raw in tags:
+        tag = " ".join(str(raw).split())
+        if not tag or tag.casefold() in seen:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise DomainError(
+                _("A tag may have at most %(max)d characters: “%(tag)s”.") % {"max": MAX_TAG_LENGTH, "tag": tag},
+                code="tag_too_long",
+            )
+        seen.add(tag.casefold())
+        cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise DomainError(_("A case may have at most %(max)d tags.") % {"max": MAX_TAGS}, code="too_many_tags")
+    return cleaned
+
+
+@transaction.atomic
+def case_update(
+    *,
+    actor: Any,
+    case: Case,
+    version: int,
+    handler: Any = _UNSET,
+    co_handlers: Sequence[Any] = _UNSET,
+    priority: str = _UNSET,
+    tags: Sequence[str] = _UNSET,
+) -> Case:
+    """Change who handles the case, its priority and tags; only the arguments passed are changed.
+
+    The handler must be staff of the case's creditor who may edit cases and whose unit scope holds the case;
+    co-handlers staff of the creditor who may edit cases (from any unit: that is what the team is for).
+    Nothing changed writes nothing (no version bump, no event).
+    """
+    access.require_edit(actor, case)
+    case = lock_case(case.pk, expected_version=version)
+    wanted: dict[str, Any] = {}
+    if handler is not _UNSET:
+        if handler is not None and not access.case_handlers(case).filter(pk=handler.pk).exists():
+            raise DomainError(
+                _("%(user)s cannot handle this case: choose staff of its creditor and unit who may edit cases.")
+                % {"user": handler},
+                code="invalid_handler",
+            )
+        wanted["handler"] = handler
+    if priority is not _UNSET:
+        if priority not in Case.Priority.values:
+            raise DomainError(_("Unknown priority: %(value)s") % {"value": priority}, code="invalid_priority")
+        wanted["priority"] = priority
+    if tags is not _UNSET:
+        wanted["tags"] = clean_tags(tags)
+    team_before = sorted(case.co_handlers.values_list("pk", flat=True))
+    team_after = team_before
+    if co_handlers is not _UNSET:
+        team_after = sorted({user.pk for user in co_handlers})
+        allowed = set(access.case_staff(case).filter(pk__in=team_after).values_list("pk", flat=True))
+        refused = [user for user in co_handlers if user.pk not in allowed]
+        if refused:
+            raise DomainError(
+                _("%(user)s cannot join this case: choose staff of its creditor who may edit cases.")
+                % {"user": refused[0]},
+                code="invalid_co_handler",
+            )
+    team_touched = handler is not _UNSET or co_handlers is not _UNSET
+    new_handler = wanted.get("handler") if "handler" in wanted else case.handler
+    if team_touched and new_handler is not None and new_handler.pk in team_after:
+        raise DomainError(_("The handler cannot also be a co-handler."), code="handler_is_co_handler")
+    changes = assign_changes(case, wanted)
+    if team_after != team_before:
+        changes["co_handlers"] = [team_before, team_after]
+        case.co_handlers.set(team_after)
+    if not changes:
+        return case
+    bump(case, *(name for name in changes if name != "co_handlers"))
+    record_one(
+        actor=actor,
+        case_id=case.pk,
+        kind=CaseEvent.Kind.UPDATED,
+        action="case.updated",
+        target=case,
+        params={"changed": sorted(changes), **({"priority": changes["priority"]} if "priority" in changes else {})},
+        changes=changes,
+    )
+    return case

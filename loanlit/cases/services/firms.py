@@ -74,11 +74,11 @@ def _recall(rec: Recorded, case: Case, placement: Placement, on: date) -> None:
 
 @transaction.atomic
 def case_place_with_firm(
-    *, actor: Any, case: Case, law_firm: LawFirm, placed_on: date | None = None, version: int | None = None
+    *, actor: Any, case: Case, law_firm: LawFirm, version: int, placed_on: date | None = None
 ) -> Placement:
     """Place the case with a firm; a case has one active placement, so placing again recalls the last one.
 
-    ``version`` (the case's, optional) refuses a stale form with StaleVersionError.
+    ``version`` is the case's, checked under the case lock: a stale form raises StaleVersionError.
     """
     _require_placer(actor, case)
     case = lock_case(case.pk, expected_version=version)
@@ -112,7 +112,8 @@ def case_place_with_firm(
 
 
 @transaction.atomic
-def case_recall(*, actor: Any, case: Case, recalled_on: date | None = None, version: int | None = None) -> Placement:
+def case_recall(*, actor: Any, case: Case, version: int, recalled_on: date | None = None) -> Placement:
+    """End the active placement; ``version`` is the case's, checked under the case lock."""
     _require_placer(actor, case)
     case = lock_case(case.pk, expected_version=version)
     current = Placement.objects.select_for_update().filter(case=case, recalled_on__isnull=True).first()

@@ -25,6 +25,7 @@ from loanlit.cases.models import (
     ServiceRecord,
 )
 from loanlit.cases.services._common import (
+    assign_changes,
     bump,
     law_error,
     lock_case,
@@ -193,6 +194,74 @@ def proceeding_set_case_number(
         happened_on=accepted_on,
         params={"court_case_number": normalized},
         changes={"court_case_number": [before, normalized], "accepted_on": accepted_on},
+    )
+    return proceeding
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def proceeding_update(
+    *,
+    actor: Any,
+    proceeding: Proceeding,
+    version: int,
+    court: Court | None = _UNSET,
+    court_case_number: str = _UNSET,
+    filed_on: date | None = _UNSET,
+    accepted_on: date | None = _UNSET,
+    judge: str = _UNSET,
+    clerk: str = _UNSET,
+) -> Proceeding:
+    """Correct or complete a proceeding's court, 案号, dates, judge and clerk; only the arguments passed change.
+
+    The 案号 is checked against the (new) court and the kind; nothing changed writes nothing.
+    """
+    access.require_edit(actor, proceeding.case)
+    proceeding = lock_proceeding(proceeding.pk, expected_version=version)
+    wanted: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("court", court),
+            ("court_case_number", court_case_number),
+            ("filed_on", filed_on),
+            ("accepted_on", accepted_on),
+            ("judge", judge),
+            ("clerk", clerk),
+        )
+        if value is not _UNSET
+    }
+    for name in ("court_case_number", "judge", "clerk"):
+        if name in wanted:
+            wanted[name] = (wanted[name] or "").strip()
+    new_court = wanted.get("court", proceeding.court)
+    if new_court is None and proceeding.kind != Proceeding.Kind.ARBITRATION:
+        raise DomainError(_("Choose the court."), code="court_required")
+    number = wanted.get("court_case_number", proceeding.court_case_number)
+    if number and ("court" in wanted or "court_case_number" in wanted):
+        wanted["court_case_number"] = parse_court_case_number(number, kind=proceeding.kind, court=new_court)
+    filed = wanted.get("filed_on", proceeding.filed_on)
+    accepted = wanted.get("accepted_on", proceeding.accepted_on)
+    if filed and accepted and accepted < filed:
+        raise DomainError(_("A case cannot be accepted before it was filed."), code="invalid_dates")
+    changes = assign_changes(proceeding, wanted)
+    if not changes:
+        return proceeding
+    bump(proceeding, *changes)
+    record_one(
+        actor=actor,
+        case_id=proceeding.case_id,
+        kind=CaseEvent.Kind.PROCEEDING_UPDATED,
+        action="proceeding.updated",
+        target=proceeding,
+        params={
+            "proceeding": proceeding.pk,
+            "kind": proceeding.kind,
+            "changed": sorted(changes),
+            "court_case_number": proceeding.court_case_number,
+        },
+        changes=changes,
     )
     return proceeding
 

@@ -60,6 +60,21 @@ BUCKET_LABELS: Final = {
 }
 
 
+# Names of the fields an "updated" event lists (its params hold the names, never the values).
+CHANGED_LABELS: Final = {
+    "handler": gettext_lazy("handler"),
+    "co_handlers": gettext_lazy("co-handlers"),
+    "priority": gettext_lazy("priority"),
+    "tags": gettext_lazy("tags"),
+    "court": gettext_lazy("court"),
+    "court_case_number": gettext_lazy("court case number"),
+    "filed_on": gettext_lazy("filed on"),
+    "accepted_on": gettext_lazy("accepted on"),
+    "judge": gettext_lazy("judge"),
+    "clerk": gettext_lazy("clerk"),
+}
+
+
 @register.filter
 def bucket_label(bucket: str) -> str:
     """An allocation bucket of law.allocation in words."""
@@ -99,9 +114,37 @@ def event_summary(event: Any, stage_names: dict[str, str]) -> str:
         return f"{_label(Recovery.Source.choices, p.get('source'))} {amount}"
     if kind == CaseEvent.Kind.LOAN_LINKED:
         return str(p.get("contract_no", ""))
+    if kind == CaseEvent.Kind.UPDATED:
+        return ", ".join(str(CHANGED_LABELS.get(name, name)) for name in p.get("changed", []))
+    if kind == CaseEvent.Kind.PROCEEDING_UPDATED:
+        changed = ", ".join(str(CHANGED_LABELS.get(name, name)) for name in p.get("changed", []))
+        parts = (_label(Proceeding.Kind.choices, p.get("kind")), p.get("court_case_number", ""))
+        return f"{' '.join(x for x in parts if x)}: {changed}"
     if kind == CaseEvent.Kind.CREATED:
         return str(p.get("internal_no", ""))
+    if kind == CaseEvent.Kind.DEADLINE_CHANGED:
+        change = str(DEADLINE_CHANGES.get(p.get("change"), p.get("change") or ""))
+        if p.get("old") and p.get("new"):
+            return f"{change}: {p['old']} → {p['new']}"
+        return f"{change}: {p.get('due_on', '')}".rstrip(": ")
+    if kind == CaseEvent.Kind.PRESERVATION_EFFECTIVE:
+        return str(ASSET_TYPES.get(p.get("asset_type"), p.get("asset_type") or ""))
     return ""
+
+
+# Timeline wording for events the deadlines app writes (cases may not import it, so the labels live here).
+DEADLINE_CHANGES: Final = {
+    "moved": gettext_lazy("Deadline moved"),
+    "done": gettext_lazy("Deadline done"),
+    "waived": gettext_lazy("Deadline waived"),
+    "overridden": gettext_lazy("Deadline set by hand"),
+    "procedure_changed": gettext_lazy("Trial procedure changed"),
+}
+ASSET_TYPES: Final = {
+    "deposit": gettext_lazy("Deposit or other funds"),
+    "movable": gettext_lazy("Movable property"),
+    "real_estate": gettext_lazy("Real estate"),
+}
 
 
 @register.filter

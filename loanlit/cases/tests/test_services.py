@@ -505,7 +505,7 @@ def test_outsiders_get_404_and_their_writes_change_nothing(personas, who):
         lambda: services.recovery_record(
             actor=outsider, case=case, received_on=dt.date(2024, 3, 1), amount=Decimal("1.00"), source="auction"
         ),
-        lambda: services.case_recall(actor=outsider, case=case),
+        lambda: services.case_recall(actor=outsider, case=case, version=case.version),
     ]
     for attempt in attempts:
         with pytest.raises(PermissionDeniedError):
@@ -543,10 +543,13 @@ def test_external_lawyers_see_only_cases_placed_with_their_firm(personas):
     lawyer = personas.external_lawyer
     assert not access.cases_visible_to(lawyer).exists()
     services.case_place_with_firm(
-        actor=personas.case_handler, case=placed, law_firm=firm, placed_on=dt.date(2024, 3, 1)
+        actor=personas.case_handler, case=placed, law_firm=firm, placed_on=dt.date(2024, 3, 1), version=placed.version
     )
     assert list(selectors.case_list_for_user(user=lawyer, filters=selectors.CaseFilters())) == [placed]
-    services.case_recall(actor=personas.case_handler, case=placed, recalled_on=dt.date(2024, 4, 1))
+    placed.refresh_from_db()
+    services.case_recall(
+        actor=personas.case_handler, case=placed, recalled_on=dt.date(2024, 4, 1), version=placed.version
+    )
     assert not access.cases_visible_to(lawyer).exists()
     assert list(CaseEvent.objects.filter(case=placed).values_list("kind", flat=True).order_by("pk")) == [
         "created",
@@ -559,8 +562,12 @@ def test_placing_again_recalls_the_previous_placement(personas):
     case = open_case(personas)
     one = services.law_firm_create(actor=personas.legal_manager, name="One")
     two = services.law_firm_create(actor=personas.legal_manager, name="Two")
-    services.case_place_with_firm(actor=personas.case_handler, case=case, law_firm=one, placed_on=dt.date(2024, 3, 1))
-    services.case_place_with_firm(actor=personas.case_handler, case=case, law_firm=two, placed_on=dt.date(2024, 5, 1))
+    services.case_place_with_firm(
+        actor=personas.case_handler, case=case, law_firm=one, placed_on=dt.date(2024, 3, 1), version=1
+    )
+    services.case_place_with_firm(
+        actor=personas.case_handler, case=case, law_firm=two, placed_on=dt.date(2024, 5, 1), version=2
+    )
     rows = list(case.placements.order_by("pk").values_list("law_firm__name", "recalled_on"))
     assert rows == [("One", dt.date(2024, 5, 1)), ("Two", None)]
     case.refresh_from_db()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -55,3 +56,8 @@ def build_case_world(personas: Any, *, name: str = "Zhang San", seq: int = 1) ->
     case.refresh_from_db()
     proceeding.refresh_from_db()
     return CaseWorld(personas, case, borrower, loan, proceeding, court)
+
+
+def text(response: Any) -> str:
+    """A response's HTML with runs of whitespace folded, so assertions can quote markup on one line."""
+    return re.sub(r"\s+", " ", response.content.decode())

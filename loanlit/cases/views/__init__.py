@@ -2,6 +2,7 @@
 
 from loanlit.cases.views.edits import (
     case_edit,
+    case_stage,
     claim_compute,
     cost_add,
     hearing_add,
@@ -22,6 +23,7 @@ __all__ = [
     "case_detail",
     "case_edit",
     "case_list",
+    "case_stage",
     "case_tab",
     "claim_compute",
     "cost_add",

@@ -110,6 +110,10 @@ def display_value(field: forms.Field, value: Any) -> str:
     """A value as the person typed or chose it, for the side-by-side of a stale form."""
     if value is None or value == "" or value == []:
         return "—"
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        pks = [item.pk if isinstance(item, Model) else item for item in value]
+        rows = field.queryset.model._default_manager.filter(pk__in=pks)  # type: ignore[union-attr]
+        return ", ".join(sorted(str(row) for row in rows)) or "—"
     if isinstance(field, forms.ModelChoiceField):
         if isinstance(value, Model):
             return str(value)
@@ -150,6 +154,30 @@ def stale_response(
     context = {"rows": rows, "message": error.message, "back_url": back_url, "case": case}
     template = "cases/partials/stale.html" if is_htmx(request) else "cases/stale.html"
     return render(request, template, context, status=409)
+
+
+def save_or_conflict(
+    request: HttpRequest,
+    *,
+    form: forms.BaseForm,
+    service: Callable[..., T],
+    arguments: Mapping[str, Any],
+    current: Callable[[], Mapping[str, Any]],
+    back_url: str,
+    case: Case | None = None,
+) -> tuple[T | None, HttpResponse | None]:
+    """Call a versioned service: (result, None), (None, None) on a form error, or (None, the 409 page).
+
+    ``current`` re-reads the row after the conflict, so the page shows what the other person saved;
+    ``case`` heads the 409 page.
+    """
+    try:
+        return call_service(form, service, **arguments), None
+    except Stale as stale:
+        conflict = stale_response(
+            request, form=form, current=current(), error=stale.error, back_url=back_url, case=case
+        )
+        return None, conflict
 
 
 def render_form(

@@ -18,14 +18,15 @@ from django.views.decorators.http import require_http_methods
 from loanlit.cases import selectors, services
 from loanlit.cases.forms import (
     CaseEditForm,
+    CaseStageForm,
     ClaimComputeForm,
     CostForm,
     HearingForm,
     JudgmentForm,
     JudgmentItemFormSet,
     PlacementForm,
+    ProceedingEditForm,
     ProceedingForm,
-    ProceedingNumberForm,
     ProceedingPartyForm,
     ProceedingResultForm,
     RecallForm,
@@ -34,17 +35,15 @@ from loanlit.cases.forms import (
 )
 from loanlit.cases.models import Case, Proceeding
 from loanlit.cases.views.common import (
-    Stale,
     actor,
     call_service,
     case_for_write,
     case_tab_url,
     done,
     render_form,
-    stale_response,
+    save_or_conflict,
 )
-from loanlit.cases.views.pages import case_party_choices, claim_lines, suing_units
-from loanlit.core.errors import StaleVersionError
+from loanlit.cases.views.pages import claim_lines
 
 GET_POST = ["GET", "POST"]
 
@@ -59,33 +58,68 @@ def _proceeding(case: Case, proceeding_pk: int) -> Proceeding:
 
 @require_http_methods(GET_POST)
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Move the case to another stage (only the allowed transitions are offered, the service checks again)."""
+    """Handler, co-handlers, priority and tags (the service checks who may be chosen)."""
     case = case_for_write(request, pk)
-    stages = selectors.next_stages(case)
-    form = CaseEditForm(request.POST or None, initial=CaseEditForm.initial_for(case), stages=stages)
+    form = CaseEditForm(
+        request.POST or None,
+        initial=CaseEditForm.initial_for(case),
+        handlers=selectors.handler_choices(user=request.user, case=case),
+        co_handlers=selectors.co_handler_choices(user=request.user, case=case),
+    )
     url = reverse("cases:case_edit", args=[pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            updated = call_service(
-                form,
-                services.case_change_stage,
-                actor=actor(request),
-                case=case,
-                to_stage=data["stage"],
-                version=data["version"],
-                note=data["note"],
-            )
-        except Stale as stale:
-            current = case_for_write(request, pk)
-            return stale_response(
-                request,
-                form=form,
-                current=CaseEditForm.initial_for(current),
-                error=stale.error,
-                back_url=url,
-                case=current,
-            )
+        updated, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.case_update,
+            current=lambda: CaseEditForm.current_for(case_for_write(request, pk)),
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "case": case,
+                "version": data["version"],
+                "handler": data["handler"],
+                "co_handlers": list(data["co_handlers"]),
+                "priority": data["priority"],
+                "tags": data["tags"],
+            },
+        )
+        if conflict is not None:
+            return conflict
+        if updated is not None:
+            return done(request, case.get_absolute_url(), _("The case was saved."))
+    return render_form(request, form=form, title=_("Edit %(no)s") % {"no": case.internal_no}, action=url, case=case)
+
+
+@require_http_methods(GET_POST)
+def case_stage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move the case to another stage (only the allowed transitions are offered, the service checks again)."""
+    case = case_for_write(request, pk)
+    form = CaseStageForm(
+        request.POST or None, initial=CaseStageForm.initial_for(case), stages=selectors.next_stages(case)
+    )
+    url = reverse("cases:case_stage", args=[pk])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        updated, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.case_change_stage,
+            current=lambda: CaseStageForm.initial_for(case_for_write(request, pk)),
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "case": case,
+                "to_stage": data["stage"],
+                "version": data["version"],
+                "note": data["note"],
+            },
+        )
+        if conflict is not None:
+            return conflict
         if updated is not None:
             return done(
                 request, case.get_absolute_url(), _("The case was moved to “%(stage)s”.") % {"stage": data["stage"]}
@@ -100,56 +134,43 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _version_check(form: PlacementForm | RecallForm, case: Case) -> None:
-    """Placement has no version in the service (a placement is a new row); the form still must not be stale."""
-    if form.cleaned_data["version"] != case.version:
-        raise Stale(
-            StaleVersionError(
-                _("This case was changed by someone else since you opened it. Reload and try again."),
-                code="stale_version",
-            )
-        )
-
-
 @require_http_methods(GET_POST)
 def claim_compute(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for_write(request, pk)
     initial = {"version": case.version, "as_of": case.claim_as_of or timezone.localdate()}
     form = ClaimComputeForm(request.POST or None, initial=initial)
+    url = reverse("cases:claim_compute", args=[pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         amounts = form.override_amounts()
         override = None
         if amounts is not None:
             override = services.ClaimOverride(**amounts, reason=data.get("reason") or "")
-        try:
-            result = call_service(
-                form,
-                services.case_compute_claim,
-                actor=actor(request),
-                case=case,
-                as_of=data["as_of"],
-                override=override,
-                version=data["version"],
-                exchange_rate=data.get("exchange_rate"),
-            )
-        except Stale as stale:
-            current = case_for_write(request, pk)
-            return stale_response(
-                request,
-                form=form,
-                current=_claim_current(current),
-                error=stale.error,
-                back_url=reverse("cases:claim_compute", args=[pk]),
-                case=current,
-            )
+        result, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.case_compute_claim,
+            current=lambda: _claim_current(case_for_write(request, pk)),
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "case": case,
+                "as_of": data["as_of"],
+                "override": override,
+                "version": data["version"],
+                "exchange_rate": data.get("exchange_rate"),
+            },
+        )
+        if conflict is not None:
+            return conflict
         if result is not None:
             return done(request, case_tab_url(case, "overview", "claim"), _("The claim was computed."))
     return render_form(
         request,
         form=form,
         title=_("Compute the claim"),
-        action=reverse("cases:claim_compute", args=[pk]),
+        action=url,
         case=case,
         template="cases/claim_form.html",
         extra={"claim_lines": claim_lines(case)},
@@ -174,38 +195,29 @@ def placement_add(request: HttpRequest, pk: int) -> HttpResponse:
     law_firms = selectors.law_firms_for_user(user=request.user)
     initial = {"version": case.version, "placed_on": timezone.localdate()}
     form = PlacementForm(request.POST or None, initial=initial, law_firms=law_firms)
+    url = reverse("cases:placement_add", args=[pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            placement = call_service(
-                form,
-                services.case_place_with_firm,
-                actor=actor(request),
-                case=case,
-                law_firm=data["law_firm"],
-                placed_on=data["placed_on"],
-                version=data["version"],
-            )
-        except Stale as stale:
-            current = case_for_write(request, pk)
-            return stale_response(
-                request,
-                form=form,
-                current={"law_firm": current.law_firm_id},
-                error=stale.error,
-                back_url=reverse("cases:placement_add", args=[pk]),
-                case=current,
-            )
+        placement, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.case_place_with_firm,
+            current=lambda: {"law_firm": case_for_write(request, pk).law_firm_id},
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "case": case,
+                "law_firm": data["law_firm"],
+                "placed_on": data["placed_on"],
+                "version": data["version"],
+            },
+        )
+        if conflict is not None:
+            return conflict
         if placement is not None:
             return done(request, case_tab_url(case, "overview"), _("The case was placed with the law firm."))
-    return render_form(
-        request,
-        form=form,
-        title=_("Place with a law firm"),
-        action=reverse("cases:placement_add", args=[pk]),
-        case=case,
-        submit=_("Place"),
-    )
+    return render_form(request, form=form, title=_("Place with a law firm"), action=url, case=case, submit=_("Place"))
 
 
 @require_http_methods(GET_POST)
@@ -214,42 +226,35 @@ def placement_recall(request: HttpRequest, pk: int) -> HttpResponse:
     if case.law_firm_id is None:
         raise Http404("not placed")
     form = RecallForm(request.POST or None, initial={"version": case.version, "recalled_on": timezone.localdate()})
+    url = reverse("cases:placement_recall", args=[pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            recalled = call_service(
-                form,
-                services.case_recall,
-                actor=actor(request),
-                case=case,
-                recalled_on=data["recalled_on"],
-                version=data["version"],
-            )
-        except Stale as stale:
-            current = case_for_write(request, pk)
-            return stale_response(
-                request,
-                form=form,
-                current={"recalled_on": None},
-                error=stale.error,
-                back_url=reverse("cases:placement_recall", args=[pk]),
-                case=current,
-            )
+        recalled, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.case_recall,
+            current=lambda: {"recalled_on": None},
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "case": case,
+                "recalled_on": data["recalled_on"],
+                "version": data["version"],
+            },
+        )
+        if conflict is not None:
+            return conflict
         if recalled is not None:
             return done(request, case_tab_url(case, "overview"), _("The case was recalled from the law firm."))
     return render_form(
         request,
         form=form,
         title=_("Recall from %(firm)s") % {"firm": case.law_firm},
-        action=reverse("cases:placement_recall", args=[pk]),
+        action=url,
         case=case,
         submit=_("Recall"),
     )
-
-
-def _active_recall(case: Case) -> Any:
-    placement = case.placements.order_by("-pk").first()
-    return placement.recalled_on if placement is not None else None
 
 
 # --- proceedings ----------------------------------------------------------------------------------------
@@ -274,41 +279,29 @@ def _proceeding_anchor(case: Case, proceeding: Proceeding) -> str:
 
 @require_http_methods(GET_POST)
 def proceeding_edit(request: HttpRequest, pk: int, proceeding_pk: int) -> HttpResponse:
-    """The court case number and acceptance date (known after filing)."""
+    """Court, court case number (known after filing), dates, judge and clerk."""
     case = case_for_write(request, pk)
     proceeding = _proceeding(case, proceeding_pk)
-    form = ProceedingNumberForm(request.POST or None, initial=ProceedingNumberForm.initial_for(proceeding))
+    form = ProceedingEditForm(
+        request.POST or None, initial=ProceedingEditForm.initial_for(proceeding), proceeding=proceeding
+    )
     url = reverse("cases:proceeding_edit", args=[pk, proceeding_pk])
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            updated = call_service(
-                form,
-                services.proceeding_set_case_number,
-                actor=actor(request),
-                proceeding=proceeding,
-                court_case_number=data["court_case_number"],
-                accepted_on=data["accepted_on"],
-                version=data["version"],
-            )
-        except Stale as stale:
-            current = _proceeding(case_for_write(request, pk), proceeding_pk)
-            return stale_response(
-                request,
-                form=form,
-                current=ProceedingNumberForm.initial_for(current),
-                error=stale.error,
-                back_url=url,
-                case=case,
-            )
+        updated, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.proceeding_update,
+            current=lambda: ProceedingEditForm.initial_for(_proceeding(case_for_write(request, pk), proceeding_pk)),
+            back_url=url,
+            case=case,
+            arguments={"actor": actor(request), "proceeding": proceeding, **form.cleaned_data},
+        )
+        if conflict is not None:
+            return conflict
         if updated is not None:
             return done(request, _proceeding_anchor(case, proceeding), _("The proceeding was saved."))
     return render_form(
-        request,
-        form=form,
-        title=_("Court case number of %(name)s") % {"name": proceeding.get_kind_display()},
-        action=url,
-        case=case,
+        request, form=form, title=_("Edit %(name)s") % {"name": proceeding.get_kind_display()}, action=url, case=case
     )
 
 
@@ -320,27 +313,24 @@ def proceeding_result(request: HttpRequest, pk: int, proceeding_pk: int) -> Http
     url = reverse("cases:proceeding_result", args=[pk, proceeding_pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            updated = call_service(
-                form,
-                services.proceeding_record_result,
-                actor=actor(request),
-                proceeding=proceeding,
-                result=data["result"],
-                result_on=data["result_on"],
-                close=data["close"],
-                version=data["version"],
-            )
-        except Stale as stale:
-            current = _proceeding(case_for_write(request, pk), proceeding_pk)
-            return stale_response(
-                request,
-                form=form,
-                current=ProceedingResultForm.initial_for(current),
-                error=stale.error,
-                back_url=url,
-                case=case,
-            )
+        updated, conflict = save_or_conflict(
+            request,
+            form=form,
+            service=services.proceeding_record_result,
+            current=lambda: ProceedingResultForm.initial_for(_proceeding(case_for_write(request, pk), proceeding_pk)),
+            back_url=url,
+            case=case,
+            arguments={
+                "actor": actor(request),
+                "proceeding": proceeding,
+                "result": data["result"],
+                "result_on": data["result_on"],
+                "close": data["close"],
+                "version": data["version"],
+            },
+        )
+        if conflict is not None:
+            return conflict
         if updated is not None:
             return done(request, _proceeding_anchor(case, proceeding), _("The result was recorded."))
     return render_form(request, form=form, title=_("Result of %(name)s") % {"name": proceeding}, action=url, case=case)
@@ -350,7 +340,8 @@ def proceeding_result(request: HttpRequest, pk: int, proceeding_pk: int) -> Http
 def proceeding_party_add(request: HttpRequest, pk: int, proceeding_pk: int) -> HttpResponse:
     case = case_for_write(request, pk)
     proceeding = _proceeding(case, proceeding_pk)
-    form = ProceedingPartyForm(request.POST or None, parties=case_party_choices(case), units=suing_units(case))
+    choices = selectors.proceeding_participant_choices(user=request.user, case=case)
+    form = ProceedingPartyForm(request.POST or None, parties=choices.parties, units=choices.units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         added = call_service(
@@ -428,23 +419,25 @@ def judgment_record(request: HttpRequest, pk: int, proceeding_pk: int) -> HttpRe
         if not rows:
             form.add_error(None, _("Enter at least one item of the judgment."))
         else:
-            try:
-                judgment = call_service(
-                    form,
-                    services.proceeding_record_judgment,
-                    actor=actor(request),
-                    proceeding=proceeding,
-                    kind=form.cleaned_data["kind"],
-                    judged_on=form.cleaned_data["judged_on"],
-                    performance_days=form.cleaned_data["performance_days"],
-                    items=rows,
-                    version=form.cleaned_data["version"],
-                )
-            except Stale as stale:
-                current = _proceeding(case_for_write(request, pk), proceeding_pk)
-                return stale_response(
-                    request, form=form, current=_judgment_current(current), error=stale.error, back_url=url, case=case
-                )
+            judgment, conflict = save_or_conflict(
+                request,
+                form=form,
+                service=services.proceeding_record_judgment,
+                current=lambda: _judgment_current(_proceeding(case_for_write(request, pk), proceeding_pk)),
+                back_url=url,
+                case=case,
+                arguments={
+                    "actor": actor(request),
+                    "proceeding": proceeding,
+                    "kind": form.cleaned_data["kind"],
+                    "judged_on": form.cleaned_data["judged_on"],
+                    "performance_days": form.cleaned_data["performance_days"],
+                    "items": rows,
+                    "version": form.cleaned_data["version"],
+                },
+            )
+            if conflict is not None:
+                return conflict
             if judgment is not None:
                 return done(request, _proceeding_anchor(case, proceeding), _("The judgment was recorded."))
     return render_form(
