@@ -260,7 +260,7 @@ class DingTalkRobotChannel(RobotChannel):
     def payload(self, message: ReminderMessage, target: RobotTarget) -> tuple[str, dict[str, Any]]:
         url = target.url
         if target.secret:
-            timestamp = int(self.clock() * 1000)
+            timestamp = int(type(self).clock() * 1000)
             separator = "&" if urllib.parse.urlsplit(url).query else "?"
             url = f"{url}{separator}timestamp={timestamp}&sign={dingtalk_sign(target.secret, timestamp)}"
         return url, {"msgtype": "text", "text": {"content": message.text}}
@@ -273,7 +273,7 @@ class FeishuRobotChannel(RobotChannel):
     def payload(self, message: ReminderMessage, target: RobotTarget) -> tuple[str, dict[str, Any]]:
         payload: dict[str, Any] = {"msg_type": "text", "content": {"text": message.text}}
         if target.secret:
-            timestamp = int(self.clock())
+            timestamp = int(type(self).clock())
             payload = {"timestamp": str(timestamp), "sign": feishu_sign(target.secret, timestamp), **payload}
         return target.url, payload
 

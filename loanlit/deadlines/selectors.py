@@ -12,13 +12,15 @@ from datetime import date, timedelta
 from typing import Any, Final
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from loanlit.accounts.selectors import scope_q
 from loanlit.cases import access
 from loanlit.cases.models import Case
-from loanlit.deadlines.models import Deadline
+from loanlit.deadlines.models import CollectionAction, Deadline
+from loanlit.loans.models import LoanContract
 
 WHEN_CHOICES: Final = ("today", "week", "overdue", "unconfirmed")
 OPEN_STATUSES: Final = (Deadline.Status.OPEN, Deadline.Status.MISSED)
@@ -86,6 +88,33 @@ def deadline_get_for_user(*, user: Any, pk: int) -> Deadline:
 def deadlines_for_case(*, user: Any, case: Case) -> QuerySet[Deadline]:
     """Every deadline of a case the user can see (the caller already holds the case from a scoped selector)."""
     return deadlines_visible_to(user).filter(case=case).select_related("responsible").order_by("due_on", "pk")
+
+
+def loan_get_for_user(*, user: Any, pk: int) -> LoanContract:
+    """A loan for its monitors page, scoped like ``loans.selectors.loan_get_for_user``; external lawyers
+    (who work on placed cases, not on the bank's loan book) and users without ``cases.view`` get 404."""
+    from loanlit.loans.selectors import loan_get_for_user as loans_loan_get_for_user
+
+    if not getattr(user, "is_authenticated", False) or access.is_external_lawyer(user):
+        raise Http404
+    if not user.has_code("cases.view"):
+        raise Http404
+    return loans_loan_get_for_user(user=user, pk=pk)
+
+
+def monitors_for_loan(*, user: Any, loan: LoanContract) -> QuerySet[Deadline]:
+    """The loan's limitation and guarantee-period monitors (the caller holds the loan from a scoped selector)."""
+    return (
+        deadlines_visible_to(user)
+        .filter(loan=loan, case__isnull=True)
+        .select_related("responsible", "guarantee_contract")
+        .order_by("due_on", "pk")
+    )
+
+
+def collection_actions_for_loan(*, loan: LoanContract) -> QuerySet[CollectionAction]:
+    """The loan's collection log, newest first (the caller holds the loan from a scoped selector)."""
+    return CollectionAction.objects.filter(loan=loan).select_related("recorded_by").order_by("-acted_on", "-pk")
 
 
 def my_deadlines(user: Any, *, days: int = 14, limit: int = 10) -> list[Deadline]:

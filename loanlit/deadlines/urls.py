@@ -12,6 +12,10 @@ urlpatterns: list = [
     path("<int:pk>/waive/", views.deadline_waive, name="waive"),
     path("<int:pk>/override/", views.deadline_override, name="override"),
     path("case/<int:case_pk>/", views.deadline_case, name="case"),
+    path("case/<int:case_pk>/fee-notice/", views.fee_notice_add, name="fee_notice_add"),
+    path("case/<int:case_pk>/measure/", views.measure_add, name="measure_add"),
+    path("loan/<int:loan_pk>/", views.deadline_loan, name="loan"),
+    path("loan/<int:loan_pk>/collection/", views.collection_action_add, name="collection_action_add"),
     # reminders (policies, robots, delivery log) and the per-user ICS feed
     path("reminders/policies/", reminder_views.reminder_policy_list, name="reminder_policy_list"),
     path("reminders/policies/<slug:kind>/", reminder_views.reminder_policy_edit, name="reminder_policy_edit"),

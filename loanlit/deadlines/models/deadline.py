@@ -42,6 +42,7 @@ class Deadline(VersionedModel):
         MISSED = "missed", _("Missed")
         WAIVED = "waived", _("Waived")
 
+    # case, responsible and creditor lead composite indexes (Meta), which serve their foreign keys too.
     case = models.ForeignKey(
         "cases.Case",
         verbose_name=_("case"),
@@ -49,6 +50,7 @@ class Deadline(VersionedModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="deadlines",
+        db_index=False,
     )
     event = models.ForeignKey(
         "cases.CaseEvent",
@@ -110,6 +112,7 @@ class Deadline(VersionedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="deadlines",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     overridden = models.BooleanField(_("date set by hand"), default=False)
@@ -127,7 +130,7 @@ class Deadline(VersionedModel):
     )
     unit_path = models.CharField(_("unit path"), max_length=255, db_index=True, editable=False)
     creditor = models.ForeignKey(
-        "core.Creditor", verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+"
+        "core.Creditor", verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
@@ -143,7 +146,8 @@ class Deadline(VersionedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "reminder_date"], name="deadlines_status_remind_idx"),
+            # The reminder scan reads open deadlines by reminder date, one range per offset.
+            models.Index(fields=["reminder_date"], name="deadlines_open_remind_idx", condition=Q(status="open")),
             models.Index(fields=["status", "due_on"], name="deadlines_status_due_idx"),
             models.Index(fields=["responsible", "status", "due_on"], name="deadlines_resp_status_due_idx"),
             models.Index(fields=["creditor", "unit_path"], name="deadlines_scope_idx"),

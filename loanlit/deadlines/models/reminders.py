@@ -86,11 +86,24 @@ class ReminderDelivery(models.Model):
         ABANDONED = "abandoned", _("Failed, no more retries")
         SKIPPED = "skipped", _("Not sent")
 
+    # The scan inserts tens of thousands of rows in one statement, each selected from an existing deadline
+    # in that very statement; a database-level check would lock every deadline row once more and doubled
+    # the scan's time (bench/bench_reminders.py). Django still cascades a deleted deadline's rows, and the
+    # sender claims only rows whose deadline exists. The unique constraint (deadline, offset, channel,
+    # recipient_key) leads with the deadline and serves its lookups, so there is no separate index.
     deadline = models.ForeignKey(
-        "deadlines.Deadline", verbose_name=_("deadline"), on_delete=models.CASCADE, related_name="reminders"
+        "deadlines.Deadline",
+        verbose_name=_("deadline"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
+        db_constraint=False,
     )
     offset = models.SmallIntegerField(_("days before"))
     channel = models.CharField(_("channel"), max_length=50)
+    # Copied from the deadline's responsible user or the escalation's legal manager, both read in the same
+    # scan; the database-level check would cost a locking lookup per inserted row (the scan inserts tens of
+    # thousands at once), and Django still cascades a deleted user's rows (users are deactivated, not deleted).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
@@ -98,6 +111,8 @@ class ReminderDelivery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     # "user:<id>" or "robot": NULLs never collide in a unique index, so the key is spelled out.
     recipient_key = models.CharField(_("recipient key"), max_length=40)
@@ -108,8 +123,15 @@ class ReminderDelivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim_token = models.CharField(_("claim"), max_length=32, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # Both are set only once a row is sent; partial indexes (below) skip the NULLs the scan inserts.
     endpoint = models.ForeignKey(
-        RobotEndpoint, verbose_name=_("chat robot"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RobotEndpoint,
+        verbose_name=_("chat robot"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     notification = models.ForeignKey(
         "notifications.Notification",
@@ -118,13 +140,20 @@ class ReminderDelivery(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    # Copied from the deadline so the delivery log is scoped by one indexed prefix query.
+    # Copied from the deadline (whose own creditor is a checked, protected foreign key) so the delivery log
+    # is scoped by one indexed prefix query; the scope index leads with the creditor.
     unit_path = models.CharField(_("unit path"), max_length=255)
     creditor = models.ForeignKey(
-        "core.Creditor", verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="+"
+        "core.Creditor",
+        verbose_name=_("creditor"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:
@@ -136,8 +165,20 @@ class ReminderDelivery(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="deadlines_reminder_due_idx"),
+            # Only rows still to send: sent rows, the bulk of the table over time, stay out of the sender's index.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="deadlines_reminder_due_idx",
+                condition=Q(status__in=["pending", "sending", "failed"]),
+            ),
             models.Index(fields=["creditor", "unit_path", "-created_at"], name="deadlines_reminder_scope_idx"),
+            models.Index(
+                fields=["recipient"], name="deadlines_reminder_user_idx", condition=Q(recipient__isnull=False)
+            ),
+            models.Index(
+                fields=["notification"], name="deadlines_reminder_notif_idx", condition=Q(notification__isnull=False)
+            ),
+            models.Index(fields=["endpoint"], name="deadlines_reminder_robot_idx", condition=Q(endpoint__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,7 @@ DEFENDANT_ROLES: Final = frozenset(
     }
 )
 APPEALABLE_KINDS: Final = frozenset({Proceeding.Kind.FIRST_INSTANCE})
-TRIAL_RULES: Final = {
+TRIAL_RULES: Final[dict[str, str]] = {
     Proceeding.Kind.FIRST_INSTANCE: "trial_ordinary",
     Proceeding.Kind.SECOND_INSTANCE: "trial_second_instance",
 }
@@ -60,6 +60,7 @@ ASSET_RULES: Final = {
 TRIGGER_KINDS: Final = frozenset(
     {
         CaseEvent.Kind.PROCEEDING_OPENED,
+        CaseEvent.Kind.PROCEEDING_UPDATED,
         CaseEvent.Kind.SERVED,
         CaseEvent.Kind.JUDGMENT_RECORDED,
         CaseEvent.Kind.JUDGMENT_EFFECTIVE,
@@ -788,7 +789,7 @@ def _loan_monitor_specs(
     due = loan.due_date
     if due is None:
         return []
-    base = {"creditor_id": loan.creditor_id, "unit_path": loan.unit_path, "loan_id": loan.pk}
+    base: dict[str, Any] = {"creditor_id": loan.creditor_id, "unit_path": loan.unit_path, "loan_id": loan.pk}
     start, notes = due, []
     if interrupted_on is not None and interrupted_on > due:
         # Civil Code art. 195: the period runs afresh from the interruption.
@@ -872,16 +873,18 @@ def monitors_refresh(*, loans: Iterable[LoanContract] | None = None, actor: Any 
     return _monitors_sync(qs.order_by("pk"), calendar=law_calendar(), actor=actor, reason="monitors")
 
 
-def _require_loan_edit(actor: Any, loan: LoanContract) -> None:
-    if actor is None:
-        return
-    allowed = (
-        getattr(actor, "is_authenticated", False)
-        and actor.has_code("cases.edit")
-        and not access.is_external_lawyer(actor)
-        and LoanContract.objects.filter(scope_q(actor), pk=loan.pk).exists()
+def may_edit_loan(user: Any, loan: LoanContract) -> bool:
+    """Bank staff with ``cases.edit`` whose scope holds the loan (never an external lawyer)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.has_code("cases.edit")
+        and not access.is_external_lawyer(user)
+        and LoanContract.objects.filter(scope_q(user), pk=loan.pk).exists()
     )
-    if not allowed:
+
+
+def _require_loan_edit(actor: Any, loan: LoanContract) -> None:
+    if actor is not None and not may_edit_loan(actor, loan):
         raise PermissionDeniedError(_("You may not change this loan."), code="permission_denied")
 
 
@@ -958,5 +961,7 @@ __all__ = [
     "deadlines_mark_missed",
     "deadlines_recompute",
     "fee_notice_record",
+    "may_edit_deadline",
+    "may_edit_loan",
     "monitors_refresh",
 ]

@@ -1,8 +1,9 @@
 """Writes for reminders: policies, chat robots, the set-based scan, sending, and ICS feed tokens.
 
-The scan (``reminders_scan``) works on sets: for each channel, one ``INSERT … SELECT`` adds a
-``ReminderDelivery`` row for every open deadline whose reminder is due today, and the unique
-constraint (deadline, offset, channel, recipient) silently skips rows that exist — so two scanners,
+The scan (``reminders_scan``) works on sets: one ``INSERT … SELECT`` (on PostgreSQL; one per channel
+elsewhere) adds a ``ReminderDelivery`` row for every open deadline whose reminder is due today and for
+every overdue escalation, and the unique constraint (deadline, offset, channel, recipient) silently
+skips rows that exist — so two scanners,
 or a scan repeated after a crash, never duplicate a reminder. Sending (``reminder_deliveries_send``)
 claims rows with one conditional UPDATE (status + claim token), sends, then marks each row; a crash
 between sending and marking leaves the row "sending" until its claim goes stale, so it may be sent
@@ -27,7 +28,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -305,33 +306,62 @@ _COLUMNS: Final = (
 )
 
 
-def _insert_select(queryset: QuerySet[Any]) -> int:
-    """``INSERT … SELECT`` the queryset's ``r_<column>`` annotations, skipping rows that already exist."""
-    select_sql, params = queryset.query.sql_with_params()
+@dataclass(frozen=True)
+class _Part:
+    """One SELECT yielding delivery rows as ``r_<column>`` in ``_COLUMNS`` order, for one channel."""
+
+    sql: str
+    params: tuple[Any, ...]
+    channel: str
+    escalation: bool = False
+
+
+def _part(queryset: QuerySet[Any], *, channel: str, escalation: bool = False) -> _Part:
+    sql, params = queryset.query.sql_with_params()
+    return _Part(sql=sql, params=tuple(params), channel=channel, escalation=escalation)
+
+
+def _column(name: str) -> str:
+    field = ReminderDelivery._meta.get_field(name.removesuffix("_id"))
+    assert isinstance(field, models.Field) and field.column
+    return field.column
+
+
+def _insert_parts(parts: Sequence[_Part]) -> dict[tuple[str, bool], int]:
+    """``INSERT … SELECT`` every part, skipping rows that exist; the count inserted per (channel, escalation).
+
+    The unique constraint settles duplicates: ``ON CONFLICT DO NOTHING`` (``INSERT OR IGNORE`` / ``IGNORE``)
+    probes it per row, which also keeps a repeated scan cheap without reading the table's history. On
+    PostgreSQL all parts go in one statement: each deadline's foreign-key check then locks its row once for
+    all channels, and ``RETURNING`` gives the counts.
+    """
+    if not parts:
+        return {}
     quote = connection.ops.quote_name
     table = quote(ReminderDelivery._meta.db_table)
-    columns = ", ".join(quote(ReminderDelivery._meta.get_field(c.removesuffix("_id")).column) for c in _COLUMNS)
+    columns = ", ".join(quote(_column(name)) for name in _COLUMNS)
     picks = ", ".join(f"due.{quote('r_' + c)}" for c in _COLUMNS)
+    counts: dict[tuple[str, bool], int] = defaultdict(int)
     if connection.vendor == "postgresql":
-        head, tail = "INSERT INTO", " ON CONFLICT DO NOTHING"
-    elif connection.vendor == "sqlite":
-        head, tail = "INSERT OR IGNORE INTO", ""
-    else:
-        head, tail = "INSERT IGNORE INTO", ""
-    # The anti-join skips existing rows cheaply (a repeated scan inserts nothing); the conflict clause
-    # still settles the race with a concurrent scanner.
-    existing = (
-        f"SELECT 1 FROM {table} r WHERE r.{quote('deadline_id')} = due.{quote('r_deadline_id')}"  # noqa: S608
-        f" AND r.{quote('offset')} = due.{quote('r_offset')} AND r.{quote('channel')} = due.{quote('r_channel')}"
-        f" AND r.{quote('recipient_key')} = due.{quote('r_recipient_key')}"
-    )
-    sql = (
-        f"{head} {table} ({columns}) SELECT {picks} FROM ({select_sql}) due"  # noqa: S608 (names quoted)
-        f" WHERE NOT EXISTS ({existing}){tail}"
-    )
+        union = " UNION ALL ".join(f"({part.sql})" for part in parts)
+        offset, channel = quote("offset"), quote("channel")
+        sql = (
+            f"WITH ins AS (INSERT INTO {table} ({columns}) SELECT {picks} FROM ({union}) due"  # noqa: S608
+            f" ON CONFLICT DO NOTHING RETURNING {channel}, {offset})"
+            f" SELECT {channel}, {offset} = %s, COUNT(*) FROM ins GROUP BY 1, 2"
+        )
+        params = [p for part in parts for p in part.params] + [ESCALATION_OFFSET]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for code, escalation, count in cursor.fetchall():
+                counts[(code, bool(escalation))] += count
+        return dict(counts)
+    head = "INSERT OR IGNORE INTO" if connection.vendor == "sqlite" else "INSERT IGNORE INTO"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        for part in parts:
+            cursor.execute(f"{head} {table} ({columns}) SELECT {picks} FROM ({part.sql}) due", part.params)  # noqa: S608
+            counts[(part.channel, part.escalation)] += max(cursor.rowcount, 0)
+    return dict(counts)
 
 
 def _row_values(
@@ -389,9 +419,9 @@ def due_deadlines_q(policies: Sequence[EffectivePolicy], *, today: date, calenda
 
 
 def reminders_scan(*, today: date | None = None, now: datetime | None = None) -> ScanResult:
-    """Insert every reminder due today (one ``INSERT … SELECT`` per channel) and the overdue escalations.
+    """Insert every reminder due today and the overdue escalations, set-based (one ``INSERT … SELECT``).
 
-    Not one transaction on purpose: each statement commits on its own, so a concurrent scanner only
+    Not wrapped in a transaction of its own: each statement commits by itself, so a concurrent scanner only
     waits on the conflicting rows and a crash leaves nothing half-done that the next scan would not redo.
     """
     today = today or timezone.localdate()
@@ -399,7 +429,7 @@ def reminders_scan(*, today: date | None = None, now: datetime | None = None) ->
     calendar = law_calendar()
     policies = effective_policies()
     robots = _active_robot_kinds()
-    result = ScanResult(today=today)
+    parts: list[_Part] = []
     open_deadlines = Deadline.objects.filter(status=Deadline.Status.OPEN)
     anchor = Coalesce("reminder_date", "due_on")
     for channel in KNOWN_CHANNELS:
@@ -414,81 +444,136 @@ def reminders_scan(*, today: date | None = None, now: datetime | None = None) ->
         if not robot:
             queryset = _recipients_filter(queryset, channel)
         rows = _row_values(queryset, offset=offset_case, channel=channel, now=now, robot=robot, anchor=anchor)
-        result.inserted[channel] = _insert_select(rows)
-    result.escalations = _scan_escalations(policies, today=today, now=now, robots=robots)
+        parts.append(_part(rows, channel=channel))
+    parts += _escalation_parts(policies, today=today, now=now, robots=robots)
+    counts = _insert_parts(parts)
+    result = ScanResult(today=today)
+    for (channel, escalation), count in sorted(counts.items()):
+        if escalation:
+            result.escalations += count
+        else:
+            result.inserted[channel] = count
+    for part in parts:  # a channel that was scanned and found nothing reports 0
+        if not part.escalation:
+            result.inserted.setdefault(part.channel, 0)
     return result
 
 
-def _legal_managers() -> dict[str, list[tuple[int, set[int]]]]:
-    """Active legal managers by unit path, each with the creditors they serve."""
+def _legal_managers() -> dict[str, list[tuple[int, set[int], bool]]]:
+    """Active legal managers by unit path, each with the creditors they serve and whether they have e-mail."""
     users = User.objects.filter(role__code=LEGAL_MANAGER_ROLE, is_active=True, unit__isnull=False)
     creditors: dict[int, set[int]] = defaultdict(set)
     for user_id, creditor_id in User.creditors.through.objects.filter(user__in=users).values_list(
         "user_id", "creditor_id"
     ):
         creditors[user_id].add(creditor_id)
-    by_unit: dict[str, list[tuple[int, set[int]]]] = defaultdict(list)
-    for user_id, path in users.values_list("pk", "unit__path"):
-        by_unit[path].append((user_id, creditors[user_id]))
+    by_unit: dict[str, list[tuple[int, set[int], bool]]] = defaultdict(list)
+    for user_id, path, email in users.values_list("pk", "unit__path", "email"):
+        by_unit[path].append((user_id, creditors[user_id], bool(email)))
     return by_unit
 
 
 def escalation_recipients(
-    unit_path: str, creditor_id: int, managers: dict[str, list[tuple[int, set[int]]]]
+    unit_path: str, creditor_id: int, managers: dict[str, list[tuple[int, set[int], bool]]], *, email: bool = False
 ) -> list[int]:
-    """The legal managers of the unit, else of the nearest ancestor unit that has one (for the creditor)."""
+    """The legal managers of the unit, else of the nearest ancestor unit that has one (for the creditor).
+
+    With ``email``, only those with an address (a manager without one still gets the in-app escalation).
+    """
     segments = [s for s in unit_path.split(".") if s]
     for depth in range(len(segments), 0, -1):
         prefix = ".".join(segments[:depth]) + "."
-        found = [user_id for user_id, served in managers.get(prefix, []) if creditor_id in served]
+        found = [user_id for user_id, served, _mail in managers.get(prefix, []) if creditor_id in served]
         if found:
-            return sorted(found)
+            with_mail = {user_id for user_id, _served, mail in managers.get(prefix, []) if mail}
+            return sorted(u for u in found if u in with_mail) if email else sorted(found)
     return []
 
 
-def _scan_escalations(policies: Sequence[EffectivePolicy], *, today: date, now: datetime, robots: set[str]) -> int:
-    """Overdue and not done or waived: one escalation per deadline, to the managers and robot groups."""
+def _scopes_sql(rows: Sequence[tuple[str, int, int, str, str]]) -> tuple[str, list[Any]]:
+    """A derived table (unit_path, creditor_id, user_id, recipient_key, channel) of literal rows, portable."""
+    one = "SELECT %s AS unit_path, %s AS creditor_id, %s AS user_id, %s AS recipient_key, %s AS channel"
+    return " UNION ALL ".join([one] * len(rows)), [value for row in rows for value in row]
+
+
+def _escalation_parts(
+    policies: Sequence[EffectivePolicy], *, today: date, now: datetime, robots: set[str]
+) -> list[_Part]:
+    """Overdue and not done or waived: one escalation per deadline, to the managers and robot groups.
+
+    Set-based like the reminders: the managers are resolved once per (unit, creditor) among the overdue
+    deadlines — a handful of rows — and joined to the deadlines in SQL.
+    """
     escalating = [p for p in policies if p.escalate_overdue]
     if not escalating:
-        return 0
-    already = ReminderDelivery.objects.filter(deadline_id=OuterRef("pk"), offset=ESCALATION_OFFSET)
+        return []
     overdue = Deadline.objects.filter(
         status__in=[Deadline.Status.OPEN, Deadline.Status.MISSED],
         due_on__range=(today - timedelta(days=ESCALATION_WINDOW_DAYS), today - timedelta(days=1)),
-    ).filter(~Exists(already))
-    managers: dict[str, list[tuple[int, set[int]]]] | None = None
-    rows: list[ReminderDelivery] = []
+    ).order_by()
+    # Escalated by an earlier scan: read before the insert, not as an anti-join inside it. Inside it the
+    # planner, seeing a small or never-analysed table (a first scan), probes the delivery table by a full
+    # scan per deadline while the same statement fills it — quadratic (39 s at 1M deadlines in the bench).
+    escalated = set(
+        ReminderDelivery.objects.filter(
+            offset=ESCALATION_OFFSET, deadline__in=overdue.values("pk"), created_at__lt=now
+        ).values_list("deadline_id", flat=True)
+    )
+    if escalated:
+        overdue = overdue.exclude(pk__in=sorted(escalated))
+    quote = connection.ops.quote_name
+    parts: list[_Part] = []
+    managers: dict[str, list[tuple[int, set[int], bool]]] | None = None
     for policy in escalating:
+        candidates = overdue.filter(kind__in=policy.kinds)
         user_channels = [c for c in policy.channels if c in USER_CHANNELS]
-        robot_channels = [c for c in policy.channels if c in ch.ROBOT_CODES and c in robots]
-        candidates = overdue.filter(kind__in=policy.kinds).values_list("pk", "unit_path", "creditor_id", "due_on")
-        for deadline_id, unit_path, creditor_id, due_on in candidates.iterator(chunk_size=2000):
-            common = {
-                "deadline_id": deadline_id,
-                "offset": ESCALATION_OFFSET,
-                "anchor_on": due_on,
-                "next_attempt_at": now,
-                "created_at": now,
-                "unit_path": unit_path,
-                "creditor_id": creditor_id,
-            }
-            if user_channels:
-                if managers is None:
-                    managers = _legal_managers()
-                for user_id in escalation_recipients(unit_path, creditor_id, managers):
-                    for channel in user_channels:
-                        rows.append(
-                            ReminderDelivery(
-                                channel=channel, recipient_id=user_id, recipient_key=f"user:{user_id}", **common
-                            )
-                        )
-            for channel in robot_channels:
-                rows.append(ReminderDelivery(channel=channel, recipient_key=ROBOT_KEY, **common))
-    if not rows:
-        return 0
-    before = ReminderDelivery.objects.filter(offset=ESCALATION_OFFSET).count()
-    ReminderDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return ReminderDelivery.objects.filter(offset=ESCALATION_OFFSET).count() - before
+        rows_qs = _row_values(
+            candidates,
+            offset=Value(ESCALATION_OFFSET),
+            channel="",
+            now=now,
+            robot=True,
+            anchor=F("due_on"),
+        )
+        if user_channels:
+            scopes = list(candidates.values_list("unit_path", "creditor_id").distinct())
+            if scopes and managers is None:
+                managers = _legal_managers()
+            rows = [
+                (unit_path, creditor_id, user_id, f"user:{user_id}", channel)
+                for unit_path, creditor_id in scopes
+                for channel in user_channels
+                for user_id in escalation_recipients(unit_path, creditor_id, managers or {}, email=channel == ch.EMAIL)
+            ]
+            deadline_sql, deadline_params = rows_qs.query.sql_with_params()
+            overrides = {"channel": "m.channel", "recipient_id": "m.user_id", "recipient_key": "m.recipient_key"}
+            picks = ", ".join(f"{overrides.get(c, 'e.' + quote('r_' + c))} AS {quote('r_' + c)}" for c in _COLUMNS)
+            join = f"e.{quote('r_unit_path')} = m.unit_path AND e.{quote('r_creditor_id')} = m.creditor_id"
+            for channel in user_channels:  # one part per channel, so SQLite counts each on its own
+                channel_rows = [row for row in rows if row[4] == channel]
+                if not channel_rows:
+                    continue
+                scope_sql, scope_params = _scopes_sql(channel_rows)
+                parts.append(
+                    _Part(
+                        sql=f"SELECT {picks} FROM ({deadline_sql}) e INNER JOIN ({scope_sql}) m ON {join}",  # noqa: S608
+                        params=(*deadline_params, *scope_params),
+                        channel=channel,
+                        escalation=True,
+                    )
+                )
+        for channel in policy.channels:
+            if channel in ch.ROBOT_CODES and channel in robots:
+                robot_rows = _row_values(
+                    candidates,
+                    offset=Value(ESCALATION_OFFSET),
+                    channel=channel,
+                    now=now,
+                    robot=True,
+                    anchor=F("due_on"),
+                )
+                parts.append(_part(robot_rows, channel=channel, escalation=True))
+    return parts
 
 
 # --- sending ---------------------------------------------------------------------------------------
@@ -522,6 +607,7 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[ReminderDelivery]]:
     token = secrets.token_hex(16)
     candidate_ids = list(
         ReminderDelivery.objects.filter(_sendable_q(now))
+        .filter(Exists(Deadline.objects.filter(pk=OuterRef("deadline_id"))))  # no database-level foreign key
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -540,9 +626,9 @@ def _claim(now: datetime, limit: int) -> tuple[str, list[ReminderDelivery]]:
 
 def reference_label(deadline: Deadline) -> str:
     """The internal case number — or, for a loan monitor, the bank's contract number. Never a name."""
-    if deadline.case_id is not None:
+    if deadline.case is not None:
         return deadline.case.internal_no
-    return deadline.loan.contract_no if deadline.loan_id is not None else ""
+    return deadline.loan.contract_no if deadline.loan is not None else ""
 
 
 def deadline_link(deadline: Deadline) -> str:
@@ -554,7 +640,7 @@ def deadline_link(deadline: Deadline) -> str:
             return reverse(name, args=args)
         except NoReverseMatch:
             continue
-    return deadline.case.get_absolute_url() if deadline.case_id is not None else ""
+    return deadline.case.get_absolute_url() if deadline.case is not None else ""
 
 
 def _headline(anchor: date, today: date, offset: int) -> str:
@@ -617,6 +703,8 @@ def _deliver_one(delivery: ReminderDelivery, token: str, *, today: date, now: da
         # The notification and the mark commit together: the in-app reminder is exactly once.
         message = build_message(delivery, today=today, absolute=False)
         with transaction.atomic():
+            if delivery.recipient is None:
+                raise ch.ChannelSendError("an in-app reminder needs a recipient")
             notification = notify(
                 recipients=[delivery.recipient],
                 code=NOTIFICATION_CODE,

@@ -194,7 +194,10 @@ def test_users_without_an_email_address_get_no_email_row(world):
 
 
 def test_overdue_deadline_escalates_once_to_the_nearest_legal_manager(world):
+    from loanlit.accounts.models import User
+
     personas = world.personas
+    User.objects.filter(pk=personas.legal_manager.pk).update(email="legal.manager@bank.example")
     deadline = world.deadline(due_on=dt.date(2026, 3, 9), status=Deadline.Status.MISSED)
     svc.reminders_scan(today=dt.date(2026, 3, 10))
     # The case is in the Beijing branch; the nearest legal manager is at head office.
@@ -205,6 +208,16 @@ def test_overdue_deadline_escalates_once_to_the_nearest_legal_manager(world):
     assert {o.status for o in outcomes} == {"sent"}
     note = Notification.objects.get(recipient=personas.legal_manager)
     assert note.title == f"Overdue: Appeal — {world.case.internal_no}"
+
+
+def test_a_legal_manager_without_an_email_address_gets_the_escalation_in_the_app_only(world):
+    from loanlit.accounts.models import User
+
+    User.objects.filter(pk=world.personas.legal_manager.pk).update(email="")
+    deadline = world.deadline(due_on=dt.date(2026, 3, 9))
+    result = svc.reminders_scan(today=dt.date(2026, 3, 10))
+    assert rows(deadline) == [(-1, "in_app", f"user:{world.personas.legal_manager.pk}")]
+    assert result.escalations == 1
 
 
 def test_escalation_prefers_a_legal_manager_in_the_cases_own_unit(world):

@@ -1,4 +1,4 @@
-"""Deadline pages: the cross-case list and calendar, one deadline, the per-case list, and closing forms.
+"""Deadline pages: the cross-case list and calendar, one deadline, and the forms that close it.
 
 Parse → scope → service → render. Out of scope answers 404 like a missing id; a viewer who may not edit
 gets 403 (logged as a denied access); a stale version 409 with the current state.
@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loanlit import audit
 from loanlit.accounts.selectors import org_units_visible_to
-from loanlit.cases import selectors as case_selectors
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.deadlines import selectors, services
 from loanlit.deadlines.forms import DoneForm, FilterForm, OverrideForm, WaiveForm
@@ -111,17 +110,6 @@ def _detail_context(request: HttpRequest, deadline: Deadline, **forms_: forms.Fo
 def deadline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     deadline = selectors.deadline_get_for_user(user=request.user, pk=pk)
     return render(request, "deadlines/deadline_detail.html", _detail_context(request, deadline))
-
-
-@require_GET
-def deadline_case(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case = case_selectors.case_get_for_user(user=request.user, pk=case_pk)
-    deadlines = list(selectors.deadlines_for_case(user=request.user, case=case))
-    return render(
-        request,
-        "deadlines/deadline_case.html",
-        {"case": case, "deadlines": deadlines, "today": timezone.localdate()},
-    )
 
 
 def _for_write(request: HttpRequest, pk: int) -> Deadline:
