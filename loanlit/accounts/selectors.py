@@ -47,7 +47,7 @@ def scope_q(
         return NOTHING
     if unit_path_field is None:
         by_unit = Q()
-    elif user.unit_id is None:
+    elif user.unit is None:
         by_unit = NOTHING
     else:
         by_unit = Q(**{f"{unit_path_field}__startswith": user.unit.path})
@@ -58,7 +58,7 @@ def scope_q(
 
 def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
     """Units in the user's subtree (a head-office user sees the whole tree)."""
-    if not user.is_authenticated or user.unit_id is None:
+    if not user.is_authenticated or user.unit is None:
         return OrgUnit.objects.none()
     return OrgUnit.objects.filter(path__startswith=user.unit.path)
 
