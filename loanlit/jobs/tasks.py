@@ -59,3 +59,14 @@ def recover_stale_jobs() -> None:
 def audit_checkpoint() -> None:
     """Seal the access log and checkpoint every audit stream head (idempotent)."""
     audit.scheduled_checkpoint()
+
+
+@periodic("db.optimize", every=timedelta(hours=24))
+def database_optimize() -> None:
+    """Keep SQLite's planner statistics fresh (PostgreSQL's autovacuum does this itself): without them
+    SQLite walks whole indexes instead of seeking, e.g. on the case list's searches."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
