@@ -43,6 +43,7 @@ def counts() -> tuple[int, int, int]:
 # --- numbering -------------------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_internal_numbers_run_per_unit_and_year_and_are_never_reused(personas):
     first = open_case(personas)
     second = open_case(personas)

@@ -259,6 +259,7 @@ def test_assignment_normalises_to_two_places_and_refuses_a_third():
 
 
 @pytest.mark.django_db
+@pytest.mark.smoke
 def test_the_database_holds_integer_minor_units():
     line = LedgerLine.objects.create(amount=Decimal("1234.56"), fee=Decimal("-0.01"), rate=Decimal("3.45"))
     with connection.cursor() as cursor:

@@ -33,6 +33,7 @@ def english():
 # --- the listener hook ------------------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_case_services_call_registered_listeners_with_the_new_events_inside_the_transaction(personas):
     seen: list[list[str]] = []
 

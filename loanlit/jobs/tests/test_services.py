@@ -13,6 +13,7 @@ from loanlit.jobs.models import Job
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.smoke
 def test_enqueue_creates_a_queued_job_owned_by_the_actor(personas: Any) -> None:
     job = services.job_enqueue(kind="jobs.demo_count", params={"n": 3}, actor=personas.case_handler)
     job.refresh_from_db()

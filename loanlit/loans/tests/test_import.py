@@ -34,6 +34,7 @@ def run(personas, rows, **kwargs):
     return services.loans_import_batch(actor=personas.case_handler, creditor=personas.creditor, rows=rows, **kwargs)
 
 
+@pytest.mark.smoke
 def test_an_imported_loan_keeps_exact_amounts_rates_and_dates(personas):
     result = run(personas, [loan_row(1, personas.beijing_chaoyang)])
     assert result.created_count == 1 and result.error_count == 0

@@ -31,6 +31,7 @@ def robot():
     channels.unregister(channel.code)
 
 
+@pytest.mark.smoke
 def test_notify_creates_one_unread_in_app_notification_per_distinct_recipient(personas):
     handler, manager = personas.case_handler, personas.legal_manager
 

@@ -44,6 +44,7 @@ def test_same_id_and_same_normalised_name_finds_the_same_party(personas):
     assert Party.objects.count() == 1
 
 
+@pytest.mark.smoke
 def test_same_id_with_another_name_opens_a_merge_review_and_keeps_the_existing_name(personas):
     [first] = upsert(personas, PartyInput(name="张三", id_number=make_ric(1)))
     [second] = upsert(personas, PartyInput(name="张叁", id_number=make_ric(1), mobile="13800138000"))

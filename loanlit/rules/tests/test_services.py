@@ -31,6 +31,7 @@ def save_2027(actor, **changes):
     return services.holiday_override_save(actor=actor, **values)
 
 
+@pytest.mark.smoke
 def test_saving_an_override_stores_sorted_iso_days_and_audits_it(personas):
     override = save_2027(personas.administrator, rest_days=[date(2027, 1, 4), date(2027, 1, 1)])
     assert (override.year, override.notice, override.rest_days, override.working_days) == (
