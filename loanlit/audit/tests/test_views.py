@@ -105,3 +105,18 @@ def test_the_trail_page_is_translated_into_chinese(client, personas):
     client.force_login(personas.auditor)
     response = client.get(reverse("audit:entry_list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert title in response.content.decode()
+
+
+def test_the_trail_shows_every_shape_of_recorded_changes(client, personas):
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit.record(actor=None, action="t.diff", stream="s:1", changes={"handler": {"old": "Li", "new": "Wang"}})
+        audit.record(actor=None, action="t.pair", stream="s:1", changes={"status": ["open", "done"]})
+        audit.record(actor=None, action="t.items", stream="s:1", changes={"items": [{"kind": "principal"}], "n": 3})
+    client.force_login(personas.auditor)
+    html = client.get(reverse("audit:entry_list"), {"stream": "s:1"}).content.decode()
+    assert "<strong>handler</strong>: Li → Wang" in html
+    assert "<strong>status</strong>: open → done" in html
+    assert '<strong>items</strong>: [{"kind": "principal"}]' in html.replace("&quot;", '"')
+    assert "<strong>n</strong>: 3" in html
