@@ -311,6 +311,11 @@ class ProceedingForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        today = timezone.localdate()
+        for name in ("filed_on", "accepted_on"):
+            day = data.get(name)
+            if day is not None and day > today:
+                self.add_error(name, _("This date cannot be in the future."))
         filed, accepted = data.get("filed_on"), data.get("accepted_on")
         if filed and accepted and accepted < filed:
             self.add_error("accepted_on", _("A case cannot be accepted before it was filed."))
@@ -497,6 +502,12 @@ class CostForm(StyledForm):
         if amount is not None and amount <= 0:
             raise forms.ValidationError(_("Enter an amount greater than zero."))
         return amount
+
+    def clean_paid_on(self) -> date:
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on > timezone.localdate():
+            raise forms.ValidationError(_("This date cannot be in the future."))
+        return paid_on
 
 
 class RecoveryForm(StyledForm):

@@ -685,3 +685,16 @@ def test_a_second_borrower_in_another_case_does_not_appear_in_this_case(client, 
     html = text(client.get(world.case.get_absolute_url(), {"tab": "parties"}))
     assert "Sun Qi" not in html
     assert other.case.internal_no not in html
+
+
+def test_a_cost_paid_in_the_future_is_refused_and_nothing_is_written(client, world, personas):
+    signed_in(client, personas.case_handler)
+    before = CostEntry.objects.count()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = client.post(
+        reverse("cases:cost_add", args=[world.case.pk]),
+        {"kind": "acceptance_fee", "amount": "54.32", "currency": "CNY", "payer": "creditor", "paid_on": tomorrow},
+    )
+    assert response.status_code == 200
+    assert "This date cannot be in the future." in text(response)
+    assert CostEntry.objects.count() == before
