@@ -86,6 +86,10 @@ DEMO_USERS = (
 )
 
 
+def demo_organisation_loaded() -> bool:
+    return Creditor.objects.filter(code=DEMO_CREDITOR_CODE).exists()
+
+
 @dataclass(frozen=True)
 class DemoResult:
     created: bool

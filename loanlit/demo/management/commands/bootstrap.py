@@ -34,7 +34,13 @@ class Command(BaseCommand):
             return
         demo_password = settings.ADMIN_PASSWORD or admin.password
         if demo_password is None:
-            self.stdout.write("Demo data: already loaded or skipped (set LOANLIT_ADMIN_PASSWORD to create demo users).")
+            if services.demo_organisation_loaded():
+                self.stdout.write("Demo organisation and users: already loaded.")
+            else:
+                self.stdout.write(
+                    "Demo users skipped: their password is the administrator's, which is only known when it is "
+                    "generated or given in LOANLIT_ADMIN_PASSWORD."
+                )
         else:
             demo = services.demo_load(actor=admin.user, password=demo_password)
             if demo.created:
