@@ -16,7 +16,7 @@ from config.env import ConfigError, env_bool, env_int, env_list, env_secret, env
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 # The team's shared folder beside the repository (legal-rule vectors, public real input data).
-SHARED_DIR = env_str("SHARED_DIR", str(BASE_DIR.parent / "shared"))
+SHARED_DIR = env_str("SHARED_DIR", "")  # empty: ../shared beside the repository
 
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
 DEBUG = env_bool("DEBUG", False)
