@@ -102,6 +102,9 @@ class Spec:
     fixed_due: date | None = None  # a date given, not computed (agreed guarantee end, effective date)
     fixed_confirmed: bool = True
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # The case has moved past what the deadline waits for (a judgment ends the trial limit, an
+    # enforcement filing answers the application period): it is done, not open or missed.
+    satisfied: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ def case_specs(case: Case, *, calendar: Calendar, existing: dict[str, Deadline])
         ProceedingParty.objects.filter(proceeding__case=case).prefetch_related("service_records").order_by("pk")
     )
     by_proceeding = {p.pk: p for p in proceedings}
+    judged = set(Judgment.objects.filter(proceeding__case=case).values_list("proceeding_id", flat=True))
+    enforcement_filed = [p for p in proceedings if p.kind in ENFORCEMENT_KINDS]
     for participant in participants:
         proceeding = by_proceeding[participant.proceeding_id]
         records = list(participant.service_records.all())
@@ -230,7 +235,13 @@ def case_specs(case: Case, *, calendar: Calendar, existing: dict[str, Deadline])
                 rule = previous.rule  # the procedure chosen on the deadline (summary, small claims) is kept
             specs.append(
                 _case_spec(
-                    case, source_key=key, kind=K.TRIAL_LIMIT, rule=rule, start=began, proceeding_id=proceeding.pk
+                    case,
+                    source_key=key,
+                    kind=K.TRIAL_LIMIT,
+                    rule=rule,
+                    start=began,
+                    proceeding_id=proceeding.pk,
+                    satisfied=proceeding.pk in judged or proceeding.result_on is not None,
                 )
             )
         if began is not None and proceeding.kind in ENFORCEMENT_KINDS:
@@ -242,6 +253,7 @@ def case_specs(case: Case, *, calendar: Calendar, existing: dict[str, Deadline])
                     rule="enforcement_limit",
                     start=began,
                     proceeding_id=proceeding.pk,
+                    satisfied=proceeding.result_on is not None,
                 )
             )
     for judgment in Judgment.objects.filter(proceeding__case=case).select_related("proceeding"):
@@ -277,6 +289,7 @@ def case_specs(case: Case, *, calendar: Calendar, existing: dict[str, Deadline])
                 start=start,
                 proceeding_id=judgment.proceeding_id,
                 notes=[local("deadlines.performance_ends", date=start.isoformat())],
+                satisfied=any(p.pk > judgment.proceeding_id for p in enforcement_filed),
             )
         )
     trigger_events = CaseEvent.objects.filter(
@@ -385,6 +398,7 @@ def _apply(
                     creditor_id=spec.creditor_id,
                     computed_due_on=computed.due_on,
                     **{name: getattr(computed, name) for name in _COMPUTED_FIELDS},
+                    **({"status": Deadline.Status.DONE, "done_at": timezone.now()} if spec.satisfied else {}),
                 )
             )
             continue
@@ -394,6 +408,9 @@ def _apply(
         changed = [name for name in _COMPUTED_FIELDS if getattr(row, name) != getattr(computed, name)]
         if row.rule != spec.rule:
             changed.append("rule")
+        if spec.satisfied and row.status in (Deadline.Status.OPEN, Deadline.Status.MISSED):
+            row.status, row.done_at = Deadline.Status.DONE, timezone.now()
+            changed.append("status")
         if not changed:
             result.unchanged += 1
             continue
@@ -414,7 +431,9 @@ def _apply(
         now = timezone.now()
         for row in to_update:
             row.updated_at = now  # bulk_update does not apply auto_now
-        Deadline.objects.bulk_update(to_update, [*_COMPUTED_FIELDS, "rule", "computed_due_on", "version", "updated_at"])
+        Deadline.objects.bulk_update(
+            to_update, [*_COMPUTED_FIELDS, "rule", "computed_due_on", "version", "updated_at", "status", "done_at"]
+        )
     return result
 
 
@@ -775,9 +794,12 @@ def deadline_override(*, actor: Any, deadline: Deadline, due_on: date, reason: s
 def deadlines_mark_missed(*, today: date | None = None) -> int:
     """Open deadlines whose day has passed become missed (batch; for the scheduler)."""
     today = today or timezone.localdate()
-    return Deadline.objects.filter(status=Deadline.Status.OPEN, due_on__lt=today).update(
-        status=Deadline.Status.MISSED, updated_at=timezone.now()
-    )
+    now = timezone.now()
+    passed = Deadline.objects.filter(status=Deadline.Status.OPEN, due_on__lt=today)
+    # The effective date is a date the case reaches, not something anybody has to do by then.
+    reached = passed.filter(kind=Deadline.Kind.JUDGMENT_EFFECTIVE)
+    reached.update(status=Deadline.Status.DONE, done_at=now, updated_at=now)
+    return passed.exclude(kind=Deadline.Kind.JUDGMENT_EFFECTIVE).update(status=Deadline.Status.MISSED, updated_at=now)
 
 
 # --- monitors: limitation and guarantee periods on loans not yet sued ---------------------------------------------
