@@ -127,9 +127,12 @@ def generate_cases(
     """Create ``count`` synthetic loans, borrowers and cases for ``creditor``; returns the time taken."""
     started = time.perf_counter()
     today = today or timezone.localdate()
-    units = list(OrgUnit.objects.exclude(kind=OrgUnit.Kind.HEAD_OFFICE).order_by("path")) or list(
-        OrgUnit.objects.order_by("path")
-    )
+    # Only units the actor may open cases for: its own subtree when it has a unit.
+    in_scope = OrgUnit.objects.order_by("path")
+    actor_unit = getattr(actor, "unit", None)
+    if actor_unit is not None:
+        in_scope = in_scope.filter(path__startswith=actor_unit.path)
+    units = list(in_scope.exclude(kind=OrgUnit.Kind.HEAD_OFFICE)) or list(in_scope)
     if not units:
         raise ValueError("No organisation units: run `manage.py bootstrap` first.")
     handlers = _handlers(creditor, units)
