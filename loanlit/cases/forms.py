@@ -311,15 +311,20 @@ class ProceedingForm(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        today = timezone.localdate()
-        for name in ("filed_on", "accepted_on"):
-            day = data.get(name)
-            if day is not None and day > today:
-                self.add_error(name, _("This date cannot be in the future."))
-        filed, accepted = data.get("filed_on"), data.get("accepted_on")
-        if filed and accepted and accepted < filed:
-            self.add_error("accepted_on", _("A case cannot be accepted before it was filed."))
+        _check_filing_dates(self, data)
         return data
+
+
+def _check_filing_dates(form: forms.Form, data: dict[str, Any]) -> None:
+    """Filing and acceptance dates are not in the future, and acceptance does not come before filing."""
+    today = timezone.localdate()
+    for name in ("filed_on", "accepted_on"):
+        day = data.get(name)
+        if day is not None and day > today:
+            form.add_error(name, _("This date cannot be in the future."))
+    filed, accepted = data.get("filed_on"), data.get("accepted_on")
+    if filed and accepted and accepted < filed:
+        form.add_error("accepted_on", _("A case cannot be accepted before it was filed."))
 
 
 class ProceedingEditForm(VersionedForm):
@@ -344,14 +349,7 @@ class ProceedingEditForm(VersionedForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        today = timezone.localdate()
-        for name in ("filed_on", "accepted_on"):
-            day = data.get(name)
-            if day is not None and day > today:
-                self.add_error(name, _("This date cannot be in the future."))
-        filed, accepted = data.get("filed_on"), data.get("accepted_on")
-        if filed and accepted and accepted < filed:
-            self.add_error("accepted_on", _("A case cannot be accepted before it was filed."))
+        _check_filing_dates(self, data)
         return data
 
     @staticmethod
