@@ -6,8 +6,10 @@ cases come after, from ../shared/real-inputs (``loanlit.demo.portfolio.loader``)
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -38,7 +40,9 @@ def admin_ensure(*, password: str | None) -> AdminResult:
         return AdminResult(user=existing, created=False, password=None)
     head = OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
     if head is None:
-        head = accounts.org_unit_create(actor=None, code="HO", name="Head office", kind=OrgUnit.Kind.HEAD_OFFICE)
+        head = accounts.org_unit_create(
+            actor=None, code="HO", kind=OrgUnit.Kind.HEAD_OFFICE, region_code="110000", **organisation()["head_office"]
+        )
     generated = None if password else generate_password()
     user = accounts.user_create(
         actor=None,
@@ -52,27 +56,21 @@ def admin_ensure(*, password: str | None) -> AdminResult:
     return AdminResult(user=user, created=True, password=generated)
 
 
+# code, kind, parent code, region; names, legal names, persons in charge and addresses are data in
+# organisation.json (Chinese text stays out of Python code).
 DEMO_UNITS = (
-    # code, name, kind, parent code, region, legal name
-    ("BJ", "Beijing Branch", OrgUnit.Kind.BRANCH, "HO", "110000", "Demo Bank Co., Ltd. Beijing Branch"),
-    (
-        "BJ-CY",
-        "Chaoyang Sub-branch",
-        OrgUnit.Kind.SUB_BRANCH,
-        "BJ",
-        "110105",
-        "Demo Bank Co., Ltd. Beijing Chaoyang Sub-branch",
-    ),
-    ("GD", "Guangdong Branch", OrgUnit.Kind.BRANCH, "HO", "440000", "Demo Bank Co., Ltd. Guangdong Branch"),
-    (
-        "GD-TH",
-        "Tianhe Sub-branch",
-        OrgUnit.Kind.SUB_BRANCH,
-        "GD",
-        "440106",
-        "Demo Bank Co., Ltd. Guangzhou Tianhe Sub-branch",
-    ),
+    ("BJ", OrgUnit.Kind.BRANCH, "HO", "110000"),
+    ("BJ-CY", OrgUnit.Kind.SUB_BRANCH, "BJ", "110105"),
+    ("GD", OrgUnit.Kind.BRANCH, "HO", "440000"),
+    ("GD-TH", OrgUnit.Kind.SUB_BRANCH, "GD", "440106"),
 )
+ORGANISATION_FILE = Path(__file__).with_name("organisation.json")
+
+
+def organisation() -> dict:
+    """The demo bank's names, legal names, persons in charge and addresses."""
+    return json.loads(ORGANISATION_FILE.read_text(encoding="utf-8"))
+
 
 DEMO_USERS = (
     # username, role, unit code
@@ -101,24 +99,15 @@ def demo_load(*, actor: User, password: str) -> DemoResult:
     """Load the demo organisation and one user per role, once."""
     if Creditor.objects.filter(code=DEMO_CREDITOR_CODE).exists():
         return DemoResult(created=False, users=())
+    data = organisation()
     creditor = accounts.creditor_create(
-        actor=actor,
-        code=DEMO_CREDITOR_CODE,
-        name="Demo Bank",
-        kind=Creditor.Kind.BANK,
-        legal_name="Demo Bank Co., Ltd.",
+        actor=actor, code=DEMO_CREDITOR_CODE, kind=Creditor.Kind.BANK, **data["creditor"]
     )
     units = {u.code: u for u in OrgUnit.objects.all()}
-    for code, name, kind, parent, region, legal_name in DEMO_UNITS:
+    for code, kind, parent, region in DEMO_UNITS:
         if code not in units:
             units[code] = accounts.org_unit_create(
-                actor=actor,
-                code=code,
-                name=name,
-                kind=kind,
-                parent=units[parent],
-                region_code=region,
-                legal_name=legal_name,
+                actor=actor, code=code, kind=kind, parent=units[parent], region_code=region, **data["units"][code]
             )
     actor.creditors.add(creditor)
     made = []
