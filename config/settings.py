@@ -20,6 +20,10 @@ SHARED_DIR = env_str("SHARED_DIR", "")  # empty: ../shared beside the repository
 
 TESTING = "pytest" in sys.modules or env_bool("TESTING", False)
 DEBUG = env_bool("DEBUG", False)
+# Commands that only read the code (no request is served, nothing is signed, encrypted or stored)
+# run without secrets, so `manage.py makemigrations --check` works on a bare checkout.
+OFFLINE_COMMANDS = {"makemigrations", "makemessages", "compilemessages"}
+OFFLINE = len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") and sys.argv[1] in OFFLINE_COMMANDS
 
 
 def _dev_secret(name: str) -> str:
@@ -38,6 +42,8 @@ if not SECRET_KEY:
         SECRET_KEY = "test-only-secret-key-not-for-production-0123456789abcdef"  # noqa: S105 (tests only)
     elif DEBUG:
         SECRET_KEY = _dev_secret("secret-key")
+    elif OFFLINE:
+        SECRET_KEY = secrets.token_urlsafe(48)  # throw-away: offline commands sign nothing
     else:
         raise ConfigError("LOANLIT_SECRET_KEY (or LOANLIT_SECRET_KEY_FILE) must be set unless LOANLIT_DEBUG=true.")
 
@@ -56,6 +62,11 @@ if not ENCRYPTION_KEYS or not HMAC_KEY:
             raw = _dev_secret("encryption-key")
             ENCRYPTION_KEYS = "dev1:" + base64.b64encode(raw.encode()[:32]).decode()
         HMAC_KEY = HMAC_KEY or _dev_secret("hmac-key")
+    elif OFFLINE:
+        import base64
+
+        ENCRYPTION_KEYS = ENCRYPTION_KEYS or "offline:" + base64.b64encode(secrets.token_bytes(32)).decode()
+        HMAC_KEY = HMAC_KEY or secrets.token_urlsafe(48)
     else:
         raise ConfigError(
             "LOANLIT_ENCRYPTION_KEY and LOANLIT_HMAC_KEY (or their _FILE forms) must be set unless LOANLIT_DEBUG=true."

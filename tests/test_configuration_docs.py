@@ -49,3 +49,30 @@ def test_malformed_boolean_stops_start_up_with_the_variable_named():
     )
     assert result.returncode == 2
     assert "LOANLIT_DEBUG must be true or false" in result.stderr
+
+
+def test_makemigrations_check_runs_on_a_bare_checkout_but_serving_commands_still_need_secrets():
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin"}
+    offline = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert offline.returncode == 0, offline.stderr
+    assert "No changes detected" in offline.stdout
+    serving = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert serving.returncode == 2
+    assert "LOANLIT_SECRET_KEY" in serving.stderr
