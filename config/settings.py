@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "loanlit.loans",
     "loanlit.cases",
     "loanlit.deadlines",
+    "loanlit.enforcement",
+    "loanlit.imports",
     "loanlit.demo",
 ]
 if TESTING:

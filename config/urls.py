@@ -23,6 +23,8 @@ urlpatterns = [
     path("loans/", include("loanlit.loans.urls")),
     path("cases/", include("loanlit.cases.urls")),
     path("deadlines/", include("loanlit.deadlines.urls")),
+    path("enforcement/", include("loanlit.enforcement.urls")),
+    path("imports/", include("loanlit.imports.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 

@@ -20,19 +20,50 @@ PERMISSIONS: Final = {
     "cases.edit": _("Edit cases in scope"),
     "personal_data.unmask": _("See unmasked personal data"),
     "reports.view": _("View statistics and reports"),
+    "imports.run": _("Import loans, parties and balances"),
+    "imports.progress": _("Import case progress for cases in scope"),
+    "cases.export": _("Export case lists in scope"),
+    "enforcement.write_off": _("Record write-offs and debt transfers"),
 }
 
 ALL = tuple(PERMISSIONS)
+
+# Codes added after the first release, by role: a data migration grants them to built-in roles already
+# in the database (``builtin_roles_ensure`` never edits existing roles). New databases get them from
+# BUILTIN_ROLES.
+GRANTS_ADDED: Final = {
+    "0003": {
+        "administrator": ("imports.run", "imports.progress", "cases.export", "enforcement.write_off"),
+        "legal_manager": ("imports.run", "imports.progress", "cases.export", "enforcement.write_off"),
+        "case_handler": ("imports.run", "imports.progress", "cases.export"),
+        "external_lawyer": ("imports.progress",),
+        "branch_manager": ("cases.export",),
+        "auditor": ("cases.export",),
+    },
+}
 
 BUILTIN_ROLES: Final = {
     "administrator": (_("Administrator"), ALL),
     "legal_manager": (
         _("Legal manager"),
-        ("cases.view", "cases.edit", "personal_data.unmask", "reports.view", "admin.manage_reference_data"),
+        (
+            "cases.view",
+            "cases.edit",
+            "personal_data.unmask",
+            "reports.view",
+            "admin.manage_reference_data",
+            "imports.run",
+            "imports.progress",
+            "cases.export",
+            "enforcement.write_off",
+        ),
     ),
-    "case_handler": (_("Case handler"), ("cases.view", "cases.edit", "personal_data.unmask")),
-    "external_lawyer": (_("External lawyer"), ("cases.view", "cases.edit")),
-    "branch_manager": (_("Branch manager"), ("cases.view", "reports.view")),
-    "auditor": (_("Auditor"), ("cases.view", "audit.view", "reports.view", "jobs.view_all")),
+    "case_handler": (
+        _("Case handler"),
+        ("cases.view", "cases.edit", "personal_data.unmask", "imports.run", "imports.progress", "cases.export"),
+    ),
+    "external_lawyer": (_("External lawyer"), ("cases.view", "cases.edit", "imports.progress")),
+    "branch_manager": (_("Branch manager"), ("cases.view", "reports.view", "cases.export")),
+    "auditor": (_("Auditor"), ("cases.view", "audit.view", "reports.view", "jobs.view_all", "cases.export")),
     "read_only": (_("Read-only"), ("cases.view",)),
 }
