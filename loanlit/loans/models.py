@@ -82,6 +82,9 @@ class LoanContract(VersionedModel):
     written_off = models.BooleanField(_("written off"), default=False)
     written_off_on = models.DateField(_("written off on"), null=True, blank=True)
     external_ref = models.CharField(_("source-system reference"), max_length=100, blank=True, db_index=True)
+    # Field → the value (as text) the last import wrote. A field whose current value differs was edited
+    # by a user since, and a later import shows it as a conflict instead of overwriting it (issue 6).
+    import_baseline = models.JSONField(_("values from the last import"), default=dict, blank=True)
     parties = models.ManyToManyField(  # type: ignore[var-annotated]  # string references to another app
         "parties.Party", through="LoanParty", verbose_name=_("parties"), related_name="loans"
     )

@@ -144,6 +144,8 @@ class LoanInput:
     snapshot: SnapshotInput | None = None
     guarantees: Sequence[GuaranteeInput] = ()
     security: Sequence[SecurityInput] = ()
+    # Set by the import pipeline: field → value as text, stored on the loan (LoanContract.import_baseline).
+    import_baseline: dict[str, str] | None = None
 
 
 # --- results -----------------------------------------------------------------------------------------
@@ -461,6 +463,7 @@ def _prepare_loan(
         written_off=bool(row.written_off),
         written_off_on=written_off_on,
         external_ref=external_ref,
+        import_baseline=dict(row.import_baseline or {}),
         created_by=party_services.acting_user(actor),
     )
 
