@@ -87,6 +87,9 @@ class ImportRow(models.Model):
     key = models.CharField(max_length=100, blank=True)  # identity inside the file (normalised contract no.)
     payload = models.TextField(blank=True)  # encrypted JSON: values, diff, conflicts, source cells
     errors = models.JSONField(default=list, blank=True)  # [RowError.as_json()]
+    # Keys of the fields in conflict (a user changed them since the last import), in clear so the preview
+    # finds conflicting rows without decrypting every payload; the values stay in the payload.
+    conflict_fields = models.JSONField(default=list, blank=True)
     target_id = models.BigIntegerField(null=True, blank=True)
     committed = models.BooleanField(default=False)  # written by the commit (resume skips it)
     result = models.JSONField(default=dict, blank=True)  # {"loan": id, "case": id …}

@@ -71,6 +71,9 @@ class FieldSpec:
     places: int | None = None  # AMOUNT: quantize half up to this many places (2 for money); None keeps exact
     group: str = ""  # for the template and the mapping page: "loan", "borrower", "guarantor_1" …
     example: str = ""  # the template's example row
+    # Personal data (a natural person's name, address, account…): masked in the preview unless the viewer
+    # may unmask. ID_NUMBER and PHONE fields are always treated as personal.
+    personal: bool = False
 
 
 @dataclass

@@ -1,0 +1,33 @@
+"""Background steps of an import (bodies in ``loanlit.imports.services.runs``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from loanlit.imports.services import runs
+from loanlit.jobs.context import JobContext
+from loanlit.jobs.registry import job_handler, periodic
+
+
+@job_handler("imports.analyse", label=gettext_lazy("Import: read the file"))
+def analyse(job: JobContext) -> dict[str, Any]:
+    return runs.run_analyse(job)
+
+
+@job_handler("imports.validate", label=gettext_lazy("Import: check the rows"))
+def validate(job: JobContext) -> dict[str, Any]:
+    return runs.run_validate(job)
+
+
+@job_handler("imports.commit", label=gettext_lazy("Import: write the rows"))
+def commit(job: JobContext) -> dict[str, Any]:
+    return runs.run_commit(job)
+
+
+@periodic("imports.reconcile", every=timedelta(minutes=5))
+def reconcile() -> None:
+    """Imports whose job was given up (or cancelled from the jobs page) fail or cancel too."""
+    runs.reconcile_stopped_jobs()
