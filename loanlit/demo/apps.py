@@ -6,3 +6,9 @@ class DemoConfig(AppConfig):
 
     name = "loanlit.demo"
     label = "demo"
+
+    def ready(self) -> None:
+        # The import presets for the public data sets and the built-in sample (loanlit.demo.presets).
+        from loanlit.demo import presets
+
+        presets.register()

@@ -1,7 +1,9 @@
 """Carry the demo portfolio plan out through the ordinary services (DESIGN rule 1: no ORM writes here).
 
-Loans and parties go in with ``loans_import_batch`` and cases with ``cases_open_batch`` (bulk); the
-life of each case after that (claim, proceedings, participants, service, hearings, judgment, costs,
+Loans, parties and cases come in through the import pipeline (``imports.services.import_file``) with
+the presets of ``loanlit.demo.presets``, exactly as a bank's file would: the same readers, builders and
+pseudonyms make the rows, the loans kind writes them in bulk and opens one case per contract. The life
+of each case after that (claim, proceedings, participants, service, hearings, judgment, costs,
 recoveries, placement, stage moves) uses the same services a handler's clicks use, so the demo also
 exercises them. Each source loads once, in one transaction: a source whose loans are on file is
 skipped, so running again changes nothing.
@@ -24,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loanlit.accounts.models import User
-from loanlit.cases.models import Case, Court, LawFirm, Proceeding, ProceedingParty
+from loanlit.cases.models import Case, CaseLoan, Court, LawFirm, Proceeding, ProceedingParty
 from loanlit.cases.services import cases as case_services
 from loanlit.cases.services import claims as claim_services
 from loanlit.cases.services import firms as firm_services
@@ -32,6 +34,7 @@ from loanlit.cases.services import money as money_services
 from loanlit.cases.services import proceedings as proceeding_services
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor, OrgUnit
+from loanlit.demo import presets as demo_presets
 from loanlit.demo import services as demo_services
 from loanlit.demo.portfolio import readers
 from loanlit.demo.portfolio.builders import (
@@ -47,12 +50,10 @@ from loanlit.demo.portfolio.builders import (
     to_cny,
 )
 from loanlit.demo.portfolio.pseudonyms import names_data, uscc
-from loanlit.law import causes
+from loanlit.imports.services import import_file
 from loanlit.law.fees import acceptance_fee
-from loanlit.loans import services as loan_services
 from loanlit.loans.models import LoanContract, LoanParty
 from loanlit.parties.models import Party
-from loanlit.parties.services import PartyInput
 
 SAMPLE_DIR: Final = Path(__file__).resolve().parent / "sample"
 REAL_SOURCES: Final = ("uci", "lendingclub")
@@ -164,7 +165,7 @@ def portfolio_load(*, log: Log = print, today: date | None = None) -> LoadResult
         loan_source=loans[0].key if loans else "lendingclub",
     )
     with transaction.atomic():
-        _Loader(actor=actor, creditor=creditor, log=log).run(plan, pending)
+        _Loader(actor=actor, creditor=creditor, log=log, today=today).run(plan, pending)
     for case in plan.cases:
         result.cases[case.loan.source] += 1
         result.stages[case.stage] += 1
@@ -177,11 +178,21 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def preset_for(source: Source) -> str:
+    """The import preset that reads ``source`` (``loanlit.demo.presets``)."""
+    if source.kind == "cards":
+        if source.key != "uci":
+            return demo_presets.SAMPLE_CARDS
+        return demo_presets.UCI_X if source.path.name == readers.UCI_X_FILE else demo_presets.UCI
+    return demo_presets.LENDINGCLUB if source.key == "lendingclub" else demo_presets.SAMPLE_LOANS
+
+
 class _Loader:
-    def __init__(self, *, actor: User, creditor: Creditor, log: Log) -> None:
+    def __init__(self, *, actor: User, creditor: Creditor, log: Log, today: date) -> None:
         self.actor = actor
         self.creditor = creditor
         self.log = log
+        self.today = today
         self.units = {u.code: u for u in OrgUnit.objects.filter(code__in=("BJ", "BJ-CY", "GD", "GD-TH"))}
         self.users = {
             u.username: u for u in User.objects.filter(username__in=("handler.bj", "handler.gd", "lawyer.bj"))
@@ -199,28 +210,16 @@ class _Loader:
         self.firms = self._law_firms()
         loans: dict[str, LoanContract] = {}
         for source in sources:
-            rows = [c.loan for c in plan.cases if c.loan.source == source.key]
-            loans |= self._import_loans(rows, as_of=source.as_of)
+            expected = sum(1 for c in plan.cases if c.loan.source == source.key)
+            loans |= self._import_source(source, expected=expected)
         borrowers = self._borrowers(list(loans.values()))
+        cases = self._cases(list(loans.values()))
         todo = [c for c in plan.cases if c.loan.external_ref in loans]
-        opened = case_services.cases_open_batch(
-            actor=self.actor,
-            rows=[
-                case_services.CaseOpenInput(
-                    creditor=self.creditor,
-                    handling_unit=self.units[c.unit_code],
-                    cause_of_action=causes.CAUSES_BY_KEY[c.cause_key].name,
-                    loans=[loans[c.loan.external_ref]],
-                    handler=self.users.get(c.handler),
-                    opened_on=c.opened_on,
-                    priority=c.priority,
-                    tags=list(c.tags),
-                )
-                for c in todo
-            ],
-        )
-        for number, (case_plan, case) in enumerate(zip(todo, opened, strict=True), start=1):
+        for number, case_plan in enumerate(todo, start=1):
             loan = loans[case_plan.loan.external_ref]
+            case = cases[loan.pk]
+            if case.opened_on != case_plan.opened_on or case.handling_unit.code != case_plan.unit_code:
+                raise DomainError(f"Demo case for {loan.contract_no} does not match its plan.")
             self._life(case_plan, case, borrowers[loan.pk])
             if number % 50 == 0:
                 self.log(f"  {number}/{len(todo)} cases")
@@ -240,44 +239,34 @@ class _Loader:
             firms.append(firm)
         return firms
 
-    def _import_loans(self, plans: list[LoanPlan], *, as_of: date) -> dict[str, LoanContract]:
-        rows = [self._loan_input(p) for p in plans]
-        result = loan_services.loans_import_batch(actor=self.actor, creditor=self.creditor, rows=rows, as_of=as_of)
-        if result.errors:
-            first = result.errors[0]
-            raise DomainError(f"Demo loan {first.contract_no} refused: {'; '.join(first.errors)}")
-        return {loan.external_ref: loan for loan in result.created}
+    def _import_source(self, source: Source, *, expected: int) -> dict[str, LoanContract]:
+        """The source file through the import pipeline with its preset; its loans by external reference."""
+        token = demo_presets.demo_today.set(self.today)
+        try:
+            report = import_file(
+                actor=self.actor,
+                creditor=self.creditor,
+                path=source.path,
+                kind="loans",
+                preset=preset_for(source),
+                options={"grouping": "contract", "open_cases": True},
+            )
+        finally:
+            demo_presets.demo_today.reset(token)
+        if report.errors:
+            number, messages = report.errors[0]
+            raise DomainError(f"Demo file {source.path.name}, row {number} refused: {'; '.join(messages)}")
+        if report.created != expected or report.cases_opened != expected:
+            raise DomainError(
+                f"Demo file {source.path.name}: {report.created} loans and {report.cases_opened} cases "
+                f"imported, {expected} expected."
+            )
+        found = LoanContract.objects.filter(creditor=self.creditor, external_ref__startswith=f"{source.key}:")
+        return {loan.external_ref: loan for loan in found.select_related("unit")}
 
-    def _loan_input(self, plan: LoanPlan) -> loan_services.LoanInput:
-        person = plan.borrower
-        return loan_services.LoanInput(
-            contract_no=plan.contract_no,
-            unit=self.units[plan.unit_code],
-            product=plan.product,
-            currency=plan.currency,
-            principal=plan.principal,
-            annual_rate=plan.annual_rate,
-            penalty_rate=plan.penalty_rate,
-            start_date=plan.start_date,
-            maturity_date=plan.maturity_date,
-            term_months=plan.term_months,
-            repayment_method=plan.repayment_method,
-            overdue_since=plan.overdue_since,
-            risk_class=plan.risk_class,
-            written_off=plan.written_off,
-            written_off_on=plan.written_off_on,
-            external_ref=plan.external_ref,
-            borrowers=[
-                PartyInput(name=person.name, id_number=person.id_number, mobile=person.mobile, address=plan.address)
-            ],
-            snapshot=loan_services.SnapshotInput(
-                as_of=plan.snapshot.as_of,
-                principal=plan.snapshot.principal,
-                interest_on_balance=plan.snapshot.interest,
-                penalty=plan.snapshot.penalty,
-                fees=plan.snapshot.fees,
-            ),
-        )
+    def _cases(self, loans: list[LoanContract]) -> dict[int, Case]:
+        links = CaseLoan.objects.filter(loan__in=loans, active=True).select_related("case", "case__handling_unit")
+        return {link.loan_id: link.case for link in links}
 
     def _borrowers(self, loans: list[LoanContract]) -> dict[int, Party]:
         links = LoanParty.objects.filter(loan__in=loans, role=LoanParty.Role.BORROWER).select_related("party")

@@ -131,6 +131,12 @@ def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(s
         == Proceeding.objects.filter(kind="first_instance").count()
     )
 
+    # Loans, parties and cases came through the import pipeline with the presets: one import per file,
+    # every loan with the values the import wrote, every case opened by it.
+    assert AuditEntry.objects.filter(action="import.committed").count() == 2
+    assert LoanContract.objects.exclude(import_baseline={}).count() == 247
+    assert loan.import_baseline["principal"] == "24000" and loan.import_baseline["unit"] == loan.unit.code
+
     # Idempotent: a second run (bootstrap or load_demo) changes nothing.
     before = _counts()
     assert "already loaded, nothing changed" in _load_demo()
