@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from loanlit.imports.exports import tasks as _export_tasks  # noqa: F401  (registers "exports.xlsx")
 from loanlit.imports.services import runs
 from loanlit.jobs.context import JobContext
 from loanlit.jobs.registry import job_handler, periodic

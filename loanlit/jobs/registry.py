@@ -29,6 +29,7 @@ class HandlerSpec:
     func: Handler
     label: str | Promise
     max_attempts: int | None = None
+    owner_only_result: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,24 @@ _discovered = False
 _discover_lock = threading.Lock()
 
 
-def job_handler(kind: str, *, label: str | Promise, max_attempts: int | None = None) -> Callable[[Handler], Handler]:
+def job_handler(
+    kind: str, *, label: str | Promise, max_attempts: int | None = None, owner_only_result: bool = False
+) -> Callable[[Handler], Handler]:
     """Register ``func(job_context)`` as the handler for jobs of ``kind`` (e.g. ``"imports.loans"``).
 
     The return value, when a dict, becomes the job's result JSON. ``max_attempts`` overrides the default
     number of tries after a worker died mid-run; use 1 for handlers that must never run twice.
+    ``owner_only_result``: the result file (an export with personal data, say) is downloaded by the user who
+    queued the job only — not by those who may see every job (``jobs.view_all``).
     """
 
     def register(func: Handler) -> Handler:
         existing = handlers.get(kind)
         if existing is not None and _qualname(existing.func) != _qualname(func):
             raise ValueError(f"Job kind {kind!r} is already registered by {_qualname(existing.func)}.")
-        handlers[kind] = HandlerSpec(kind=kind, func=func, label=label, max_attempts=max_attempts)
+        handlers[kind] = HandlerSpec(
+            kind=kind, func=func, label=label, max_attempts=max_attempts, owner_only_result=owner_only_result
+        )
         return func
 
     return register

@@ -40,3 +40,14 @@ def job_list_for_user(*, user: AbstractBaseUser | AnonymousUser, state: str = ""
 def job_get_for_user(*, user: AbstractBaseUser | AnonymousUser, pk: int) -> Job:
     """Another user's job answers 404, exactly like a missing id (DESIGN rule 2)."""
     return get_object_or_404(jobs_visible_to(user).select_related("created_by"), pk=pk)
+
+
+def job_result_downloadable_by(*, job: Job, user: AbstractBaseUser | AnonymousUser) -> bool:
+    """A result file of an ``owner_only_result`` handler goes to the user who queued the job only."""
+    from loanlit.jobs import registry
+
+    registry.ensure_discovered()
+    spec = registry.get_handler(job.kind)
+    if spec is not None and spec.owner_only_result:
+        return job.created_by_id is not None and job.created_by_id == getattr(user, "pk", None)
+    return True

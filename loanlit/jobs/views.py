@@ -77,6 +77,8 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.job_get_for_user(user=request.user, pk=pk)
     if job.state != Job.State.SUCCEEDED or not job.result_file:
         raise Http404
+    if not selectors.job_result_downloadable_by(job=job, user=request.user):
+        raise Http404
     try:
         handle = job.result_file.open("rb")
     except FileNotFoundError:
