@@ -28,6 +28,43 @@ CASE_VIEWERS = ("administrator", "legal_manager", "case_handler", "branch_manage
 CASE_EDITORS = ("administrator", "legal_manager", "case_handler")
 CASE_WRITE = Access("users", users=CASE_EDITORS, denied=404, forbidden=("branch_manager", "auditor", "read_only"))
 
+# Imports: who may open the list (an import permission or jobs.view_all), who may upload, who sees the
+# world's import (its owner and jobs.view_all within the creditor).
+IMPORTERS = (
+    "administrator",
+    "legal_manager",
+    "case_handler",
+    "external_lawyer",
+    "outsider_branch",
+    "outsider_creditor",
+)
+IMPORT_VIEWERS = (*IMPORTERS, "auditor")
+IMPORT_BATCH_VIEWERS = ("case_handler", "administrator", "auditor")
+
+
+def _import_batch(world):
+    from loanlit.imports.tests.views_support import matrix_batch
+
+    return matrix_batch(world)
+
+
+def _enf():
+    """The enforcement objects on the world's case, built per route as needed (issue 7)."""
+    from loanlit.enforcement.tests import matrix_world
+
+    return matrix_world
+
+
+# Write-offs and debt transfers: enforcement.write_off (administrator, legal manager) on top of editing the case.
+WRITE_OFF = Access(
+    "users",
+    users=("administrator", "legal_manager"),
+    denied=404,
+    forbidden=("case_handler", "branch_manager", "auditor", "read_only"),
+)
+UNMASKERS = ("administrator", "legal_manager", "case_handler")
+
+
 ROUTES: list[Route] = [
     Route("core:home", get=LOGIN),
     Route("accounts:login", get=Access("public", ok=(200, 302)), post=Access("public", ok=(200, 302))),
@@ -207,11 +244,136 @@ ROUTES: list[Route] = [
         kwargs=lambda w: {"loan_pk": w.cw.loan.pk},
         data=lambda w: {"acted_on": "2026-01-12", "method": "phone", "proof": "call log"},
     ),
+    # exports (issue 6): cases.export; the rows are the user's own scope (outsiders export their own, none
+    # of the world's). CSV streams (GET); xlsx starts a job and redirects to its page (POST).
+    *[
+        Route("imports:export_csv", get=code("cases.export"), kwargs=lambda w, kind=kind: {"kind": kind})
+        for kind in ("cases", "ledger")
+    ],
+    *[
+        Route(
+            "imports:export_xlsx",
+            get=None,
+            post=code("cases.export", ok=(302,)),
+            kwargs=lambda w, kind=kind: {"kind": kind},
+        )
+        for kind in ("cases", "ledger")
+    ],
+    # imports (issue 6): the list for whoever may import (or sees every job); the world's import belongs to
+    # the case handler, who alone moves it on; administrator and auditor (jobs.view_all) see it and get 403
+    # on a step; everyone else 404. A POST without data is refused on the form (nothing written).
+    Route(
+        "imports:batch_list",
+        get=Access("users", users=IMPORT_VIEWERS, denied=403),
+        post=Access("users", users=IMPORTERS, denied=403),
+    ),
+    Route("imports:template_download", get=code("imports.run"), kwargs=lambda w: {"kind": "loans"}),
+    *[
+        Route(f"imports:{name}", get=only(*IMPORT_BATCH_VIEWERS), kwargs=lambda w: {"pk": _import_batch(w).pk})
+        for name in ("batch_detail", "batch_status", "error_report")
+    ],
+    *[
+        Route(
+            f"imports:{name}",
+            get=None,
+            post=Access(
+                "users", users=("case_handler",), ok=(302,), denied=404, forbidden=("administrator", "auditor")
+            ),
+            kwargs=lambda w: {"pk": _import_batch(w).pk},
+        )
+        for name in ("batch_configure", "batch_resolve_duplicates", "batch_commit", "batch_cancel")
+    ],
     Route(
         "parties:merge_resolve",
         get=None,
         post=Access("code", code="admin.manage_reference_data", ok=(302,)),
         kwargs=lambda w: {"pk": w.merge_candidate.pk},
+    ),
+    # enforcement (issue 7): lists for every signed-in user (scoped rows); the world's case for its viewers,
+    # its forms for its editors (viewers 403, everyone else 404); write-offs need enforcement.write_off too.
+    # A POST without data is refused on the form (nothing written).
+    *[
+        Route(f"enforcement:{name}", get=LOGIN)
+        for name in (
+            "dashboard_panel",
+            "expiring_measures",
+            "termination_pool",
+            "over_limit",
+            "follow_ups",
+            "transfer_list",
+        )
+    ],
+    Route("enforcement:transfer_add", get=code("enforcement.write_off"), post=code("enforcement.write_off")),
+    Route("enforcement:transfer_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": _enf().transfer(w).pk}),
+    Route("enforcement:case", get=only(*CASE_VIEWERS), kwargs=lambda w: {"case_pk": w.cw.case.pk}),
+    *[
+        Route(f"enforcement:{name}", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"case_pk": w.cw.case.pk})
+        for name in (
+            "asset_add",
+            "measure_add",
+            "guarantee_add",
+            "apply",
+            "search_add",
+            "restriction_add",
+            "auction_step_add",
+            "distribution_add",
+            "payment_add",
+            "settlement_add",
+            "objection_add",
+        )
+    ],
+    Route("enforcement:write_off_add", get=WRITE_OFF, post=WRITE_OFF, kwargs=lambda w: {"case_pk": w.cw.case.pk}),
+    Route(
+        "enforcement:asset_reveal",
+        get=None,
+        post=Access("users", users=UNMASKERS, denied=404, forbidden=("branch_manager", "auditor", "read_only")),
+        kwargs=lambda w: {"case_pk": w.cw.case.pk, "pk": _enf().asset(w).pk},
+    ),
+    *[
+        Route(
+            f"enforcement:{name}",
+            get=CASE_WRITE,
+            post=CASE_WRITE,
+            kwargs=lambda w, builder=builder: {"case_pk": w.cw.case.pk, "pk": getattr(_enf(), builder)(w).pk},
+        )
+        for name, builder in (
+            ("asset_edit", "asset"),
+            ("measure_renew", "measure"),
+            ("measure_release", "measure"),
+            ("record_edit", "record"),
+            ("restriction_edit", "restriction"),
+            ("distribution_edit", "distribution"),
+            ("settlement_breach", "settlement"),
+            ("review_record", "review"),
+            ("follow_up_done", "review"),
+            ("resume", "termination"),
+        )
+    ],
+    Route(
+        "enforcement:instalment_pay",
+        get=CASE_WRITE,
+        post=CASE_WRITE,
+        kwargs=lambda w: {
+            "case_pk": w.cw.case.pk,
+            "pk": _enf().settlement(w).pk,
+            "instalment_pk": _enf().settlement(w).instalments.order_by("seq").first().pk,
+        },
+    ),
+    Route(
+        "enforcement:terminate",
+        get=CASE_WRITE,
+        post=CASE_WRITE,
+        kwargs=lambda w: {"case_pk": w.cw.case.pk, "proceeding_pk": _enf().record(w).proceeding_id},
+    ),
+    Route(
+        "enforcement:evidence_edit",
+        get=CASE_WRITE,
+        post=CASE_WRITE,
+        kwargs=lambda w: {
+            "case_pk": w.cw.case.pk,
+            "write_off_pk": _enf().evidence(w).write_off_id,
+            "pk": _enf().evidence(w).pk,
+        },
     ),
 ]
 

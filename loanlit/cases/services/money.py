@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -169,8 +170,15 @@ def recovery_record(
     after_write_off: bool = False,
     proceeding: Proceeding | None = None,
     currency: str | None = None,
+    balances: Sequence[tuple[str, Decimal]] | None = None,
+    order: Sequence[str] | None = None,
 ) -> Recovery:
-    """Record money received and how it is applied: art. 561 before judgment, judgment debt first after it."""
+    """Record money received and how it is applied: art. 561 before judgment, judgment debt first after it.
+
+    After judgment a caller that computed the judgment debt and the delayed-performance interest itself
+    (the enforcement app, by law.enforcement_debt) passes them as ``balances``, and the order the judgment
+    states as ``order``; passing either before judgment is a programming error.
+    """
     access.require_edit(actor, case)
     case = lock_case(case.pk)
     if source not in Recovery.Source.values:
@@ -178,13 +186,16 @@ def recovery_record(
     _check_proceeding(case, proceeding)
     value = require_amount(amount)
     judgment = ledger.latest_judgment(case)
+    if judgment is None and (balances is not None or order is not None):
+        raise ValueError("balances and order apply only once the case has a judgment")  # a caller's bug
     try:
         if judgment is None:
             phase = Recovery.Phase.PRE_JUDGMENT
             result = alloc.allocate_pre_judgment(value, pre_judgment_balances(case))
         else:
             phase = Recovery.Phase.ENFORCEMENT
-            result = alloc.allocate_in_enforcement(value, enforcement_balances(case, received_on))
+            owed = list(balances) if balances is not None else enforcement_balances(case, received_on)
+            result = alloc.allocate_in_enforcement(value, owed, judgment_order=order)
     except LawInputError as error:
         raise law_error(error) from None
     allocation = {
