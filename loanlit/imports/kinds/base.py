@@ -35,13 +35,14 @@ from loanlit.imports.table import Cell
 
 class FieldType(StrEnum):
     TEXT = "text"  # free text; numbers become their text without ".0"
-    IDENTIFIER = "identifier"  # contract, card, account, loan numbers: a numeric cell > 15 significant digits is an error
+    # Contract, card, account and loan numbers: a numeric cell of more than 15 significant digits is an error.
+    IDENTIFIER = "identifier"
     ID_NUMBER = "id_number"  # resident ID / USCC / passport: as IDENTIFIER, lower-case x → X, no inner spaces
     PHONE = "phone"  # as IDENTIFIER (leading zeros and +86 kept)
     DATE = "date"
     DATETIME = "datetime"
     AMOUNT = "amount"  # Decimal, rounded to the cent only when the field says ``places``
-    RATE = "rate"  # Decimal percent a year: "4.35", "4.35%", 0.0435 when ``fraction_ok``
+    RATE = "rate"  # Decimal percent a year: "4.35", "4.35%", a number cell below 1 as a fraction (cells.py)
     INTEGER = "integer"
     CHOICE = "choice"  # one of ``choices`` by value, either language's label, or a ``choice_synonyms`` text
     BOOL = "bool"  # 是/否, Y/N, yes/no, true/false, 1/0
@@ -174,7 +175,7 @@ def encode_value(value: Any) -> Any:
 
 def decode_value(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
-        (tag, text), = value.items()
+        ((tag, text),) = value.items()
         if tag == "d":
             return Decimal(text)
         if tag == "dt":
