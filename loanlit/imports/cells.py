@@ -15,7 +15,10 @@ What each type accepts (the file shows what Excel did to a value; nothing is gue
   break; a CR LF or lone CR becomes LF).
 * TEXT: trimmed; a number becomes its digits without ".0"; longer than ``max_length`` is an error,
   never truncated.
-* IDENTIFIER / ID_NUMBER / PHONE: text as written (trimmed). A number cell is accepted only as a whole
+* IDENTIFIER / ID_NUMBER / PHONE: text as written (trimmed; IDENTIFIER NFKC-normalised, so a
+  full-width "Ｃ－００１" is the same contract as "C-001" in this file and on file). Text in Excel's
+  scientific notation ("1.10105E+17": a long number Excel displayed and the file kept) is an error.
+  A number cell is accepted only as a whole
   number of at most 15 digits (Excel keeps 15 significant digits: a longer number in a number cell may
   have lost its last digits, even when they look intact) and becomes its digits. A date cell (Excel
   turned "2023-1" into a date) is an error. ID_NUMBER is NFKC-normalised, inner spaces removed,
@@ -31,9 +34,11 @@ What each type accepts (the file shows what Excel did to a value; nothing is gue
   midnight. Values are naive (the kind applies the time zone).
 * AMOUNT: Decimal from a number cell or text with thousand separators ("1,234.56", full-width "，"),
   currency marks (￥ ¥ 元 RMB CNY 人民币) before or after, full-width digits, scientific notation
-  ("5.00E+05" → 500000), a minus sign or parentheses for a negative. Quantized half up to
-  ``spec.places`` when set; otherwise exact (an exponent is expanded: 5.00E+05 → 500000). At most
-  15 integer digits. Never a float.
+  ("5.00E+05" → 500000), a minus sign or parentheses for a negative. With ``spec.places`` set, a
+  value with more decimals is an error (a third decimal of a money amount never vanishes silently)
+  unless it is a number cell's binary noise (2469.1200000000003, from a formula: within 1e-9 of the
+  value at ``places``), which is rounded half up; otherwise exact (an exponent is expanded:
+  5.00E+05 → 500000). At most 15 integer digits. Never a float.
 * RATE: Decimal percent a year, trailing zeros dropped. Text with "%" is a percent ("4.35%" → 4.35). A
   number cell, or text without "%", is a fraction of 1 when below 1 (0.0435 → 4.35: how Excel stores a
   percent-formatted cell) and a percent otherwise ("4.35" → 4.35). Negative rates are refused.
@@ -83,6 +88,10 @@ MSG_IDENTIFIER_NEGATIVE: Final = gettext_noop("%(field)s: a negative number cann
 MSG_IDENTIFIER_DATE: Final = gettext_noop(
     "%(field)s: Excel turned this value into a date or time; format the column as text and enter it again."
 )
+MSG_IDENTIFIER_SCIENTIFIC: Final = gettext_noop(
+    "%(field)s: a number Excel showed in scientific notation (such as 1.10105E+17), so its digits are lost: "
+    "format the column as text and enter the numbers again."
+)
 MSG_IDENTIFIER_BOOL: Final = gettext_noop("%(field)s: a TRUE/FALSE cell cannot be an identifier.")
 MSG_ID_NUMBER_CHARACTERS: Final = gettext_noop("%(field)s may contain only digits, Latin letters and hyphens.")
 MSG_ID_NUMBER_LENGTH: Final = gettext_noop(
@@ -101,6 +110,10 @@ MSG_SERIAL: Final = gettext_noop(
 MSG_DATETIME: Final = gettext_noop("%(field)s: “%(value)s” is not a date and time (write it as 2023-03-15 09:30).")
 MSG_AMOUNT: Final = gettext_noop("%(field)s: “%(value)s” is not an amount.")
 MSG_AMOUNT_TOO_LARGE: Final = gettext_noop("%(field)s: %(value)s is too large.")
+MSG_AMOUNT_PLACES: Final = gettext_noop(
+    "%(field)s: “%(value)s” has more than %(places)s decimal places; amounts are never rounded silently: "
+    "correct the amount in the file."
+)
 MSG_RATE: Final = gettext_noop("%(field)s: “%(value)s” is not a rate.")
 MSG_RATE_NEGATIVE: Final = gettext_noop("%(field)s: a rate cannot be negative.")
 MSG_INTEGER: Final = gettext_noop("%(field)s: “%(value)s” is not a whole number.")
@@ -116,6 +129,9 @@ _CONTROL_EXCEPT_LAYOUT: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MINUS_SIGNS: Final = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 _NUMBER: Final = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d{1,4})?"
 _ID_NUMBER: Final = re.compile(r"[0-9A-Z-]+")
+# How Excel's General format shows a long number: one digit, decimals, "E+" and the exponent.
+_SCIENTIFIC: Final = re.compile(r"\d(?:\.\d+)?E\+\d{2,3}", re.IGNORECASE)
+NOISE: Final = Decimal("1e-9")  # a number cell this close to its value at ``places`` holds binary noise
 _PHONE_PUNCTUATION: Final = re.compile(r"[0-9+\-()/,;#*.\s\u3001]+")
 _ISO_TIME: Final = r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6}))?)?)?"
 _SEPARATED_DATE: Final = re.compile(
@@ -198,7 +214,10 @@ def _number_as_identifier(value: Decimal, spec: FieldSpec) -> str:
 
 def _identifier_text(cell: Cell, spec: FieldSpec) -> str:
     if cell.kind == CellKind.TEXT:
-        return str(cell.value)
+        text = str(cell.value)
+        if _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", text).strip()):
+            raise _raise(MSG_IDENTIFIER_SCIENTIFIC, spec)  # never echoes an ID
+        return text
     if cell.kind == CellKind.NUMBER and isinstance(cell.value, Decimal):
         return _number_as_identifier(cell.value, spec)
     if cell.kind == CellKind.BOOL:
@@ -207,7 +226,7 @@ def _identifier_text(cell: Cell, spec: FieldSpec) -> str:
 
 
 def _identifier(cell: Cell, spec: FieldSpec, date1904: bool) -> str:
-    return _check_length(_identifier_text(cell, spec), spec)
+    return _check_length(_strip(unicodedata.normalize("NFKC", _identifier_text(cell, spec))), spec)
 
 
 def _id_number(cell: Cell, spec: FieldSpec, date1904: bool) -> str:
@@ -402,7 +421,11 @@ def _amount(cell: Cell, spec: FieldSpec, date1904: bool) -> Decimal:
         raise _raise(MSG_AMOUNT_TOO_LARGE, spec, value=_display(cell))
     value = _expanded(value)
     if spec.places is not None:
-        value = _expanded(value.quantize(Decimal(1).scaleb(-spec.places), rounding=ROUND_HALF_UP))
+        rounded = _expanded(value.quantize(Decimal(1).scaleb(-spec.places), rounding=ROUND_HALF_UP))
+        noise = cell.kind == CellKind.NUMBER and abs(rounded - value) <= NOISE
+        if rounded != value and not noise:
+            raise _raise(MSG_AMOUNT_PLACES, spec, value=_display(cell), places=spec.places)
+        value = rounded
     return value
 
 

@@ -9,13 +9,14 @@ neither rounds an 18-digit ID nor drops a leading zero when the file is opened a
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from loanlit.imports.headers import cell_text
 from loanlit.imports.kinds.base import FieldType, ImportKind
 from loanlit.imports.table import Cell, CellKind, Table
 
@@ -69,8 +70,11 @@ def error_report_xlsx(
     mapping: Mapping[str, int],
     problems: Mapping[int, Sequence[str]],
     sheet_title: str | None = None,
+    masked: Mapping[int, Callable[[str], str]] | None = None,
 ) -> bytes:
-    """An .xlsx of the source rows named in ``problems`` (row number → messages), in file order."""
+    """An .xlsx of the source rows named in ``problems`` (row number → messages), in file order.
+
+    ``masked``: column index → how to mask its text, for a reader who may not see personal data."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
@@ -107,6 +111,8 @@ def error_report_xlsx(
         sheet.write_number(out, 0, source.number)
         for index in range(len(headers)):
             cell = source.cells[index] if index < len(source.cells) else Cell(CellKind.EMPTY)
+            if masked and index in masked and cell.kind != CellKind.EMPTY:
+                cell = Cell(CellKind.TEXT, masked[index](cell_text(cell)))
             _write(sheet, out, index + 1, cell, as_text=index in text_columns, formats=formats)
         sheet.write_string(out, error_col, "\n".join(messages), error_format)
         out += 1

@@ -13,9 +13,11 @@ import_error_report(batch, *, user=None, request=None) -> bytes  (xlsx: the orig
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -284,7 +286,13 @@ def import_error_report(batch: ImportBatch, *, user: Any = None, request: HttpRe
         sheet=batch.sheet_name or None,
     )
     field_map = {key: int(col) for key, col in (batch.mapping or {}).items()}
-    data = report.error_report_xlsx(table=table, kind=kind, mapping=field_map, problems=problems)
+    masked: dict[int, Callable[[str], str]] = {}
+    if not _may_unmask(user):  # the rows as in the file, but no personal data for who may not see it
+        for key, col in field_map.items():
+            spec = _spec(kind, key)
+            if spec is not None and steps.is_personal(spec):
+                masked[col] = partial(mask_text, spec)
+    data = report.error_report_xlsx(table=table, kind=kind, mapping=field_map, problems=problems, masked=masked)
     if user is not None:
         audit.access_log(
             user=user,

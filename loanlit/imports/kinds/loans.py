@@ -656,6 +656,59 @@ def _on_file(ctx: KindContext, numbers: Sequence[str]) -> dict[str, LoanContract
     return found
 
 
+# The people of a row: (name field, ID field). The ID is the identity; a name is how the file writes it.
+PEOPLE: Final = (
+    ("borrower_name", "borrower_id"),
+    ("co_borrower_name", "co_borrower_id"),
+    *((f"guarantor_{n}_name", f"guarantor_{n}_id") for n in GUARANTORS),
+    ("security_provider_name", "security_provider_id"),
+)
+MSG_OWN_GUARANTOR: Final = gettext_noop("%(field)s: a borrower of this loan cannot also guarantee it.")
+MSG_CO_BORROWER_IS_BORROWER: Final = gettext_noop("%(field)s: the co-borrower is the borrower.")
+MSG_ONE_ID_TWO_NAMES: Final = gettext_noop(
+    "%(field)s: the same ID number appears with different names on rows %(rows)s; correct the names so "
+    "that one person has one name."
+)
+
+
+def _identity_errors(rows: Sequence[ParsedRow]) -> None:
+    """Within the rows validated together: one ID number, one name (a later row never silently renames
+    or joins another person); a borrower is not also the loan's guarantor or co-borrower. Messages name
+    rows and fields, never an ID number."""
+    names: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for row in rows:
+        v = row.values
+        borrowers = {v.get("borrower_id"), v.get("co_borrower_id")} - {None, ""}
+        if v.get("co_borrower_id") and v.get("co_borrower_id") == v.get("borrower_id"):
+            row.errors.append(_error(MSG_CO_BORROWER_IS_BORROWER, "co_borrower_id"))
+        for n in GUARANTORS:
+            if v.get(f"guarantor_{n}_id") in borrowers:
+                row.errors.append(_error(MSG_OWN_GUARANTOR, f"guarantor_{n}_id"))
+        for name_key, id_key in PEOPLE:
+            if v.get(name_key) and v.get(id_key):
+                name = party_services.normalize_name(party_services.display_name(str(v[name_key])))
+                names[str(v[id_key])][name].add(row.number)
+    conflicting = {number: by_name for number, by_name in names.items() if len(by_name) > 1}
+    if not conflicting:
+        return
+    listed = {
+        number: ", ".join(map(str, sorted(set().union(*by_name.values())))) for number, by_name in conflicting.items()
+    }
+    for row in rows:
+        for name_key, id_key in PEOPLE:
+            number = str(row.values.get(id_key) or "")
+            if row.values.get(name_key) and number in conflicting:
+                row.errors.append(_error(MSG_ONE_ID_TWO_NAMES, name_key, rows=listed[number]))
+
+
+VERIFIABLE_ID_TYPES: Final = frozenset({Party.IdType.RIC, Party.IdType.USCC})
+ID_FIELDS: Final = dict(PEOPLE)
+MSG_INVALID_ID: Final = gettext_noop(
+    "%(field)s is not a valid resident ID number or unified social credit code (its check character, birth "
+    "date or length is wrong): compare it with the document."
+)
+
+
 def _row_error_from_text(text: str) -> RowError:
     # Errors the services found are already translated: shown as they are.
     return RowError(message="%(message)s", params={"message": text})
@@ -688,6 +741,7 @@ class LoansKind(ImportKind):
         may_open = ctx.actor is None or case_access.may_open_cases(ctx.actor)
         for row in rows:
             row.errors.extend(self._row_errors(row, ctx, units, handlers, open_cases=open_cases, may_open=may_open))
+        _identity_errors(rows)
 
     def _row_errors(
         self,
@@ -832,9 +886,14 @@ class LoansKind(ImportKind):
             if not name:
                 continue  # a missing required name is the pipeline's "required" error
             try:
-                party_services.prepare_party(_party_input(name, number, mobile, address))
+                prepared = party_services.prepare_party(_party_input(name, number, mobile, address))
             except DomainError as exc:
                 errors.append(_error(gettext_noop("%(field)s: %(message)s"), key, message=exc.message))
+                continue
+            if number and not prepared.id_valid and prepared.id_type in VERIFIABLE_ID_TYPES:
+                # A resident ID or credit code that fails its check is a typo in the file, not a person
+                # to store "without a verified ID": the row waits until the number is corrected.
+                errors.append(_error(MSG_INVALID_ID, ID_FIELDS[key]))
         return errors
 
     # --- classify ------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Encoding, first that applies:
 
 1. a byte order mark: UTF-8 ("utf-8-sig", reason "bom"), UTF-16 LE/BE ("utf-16", reason "utf-16-bom");
-2. strict UTF-8 ("utf-8");
+2. strict UTF-8 ("utf-8"); a file that is UTF-8 but for a few broken bytes (at most a tenth of its
+   non-ASCII characters) is refused naming the first, never read as GB18030 mojibake;
 3. strict GB18030 ("gb18030") — the superset of GBK and GB2312 that Chinese Excel writes as "ANSI";
    plain gbk is never used, it would garble characters outside GBK such as 䶮 or 𠀀;
 4. only then a detector (charset-normalizer, reason "detected"), also for UTF-16 without a BOM;
@@ -36,6 +37,7 @@ DELIMITERS: Final = (",", "\t", ";")
 SNIFF_RECORDS: Final = 50
 SNIFF_CHARACTERS: Final = 64 * 1024
 SHARE_LIMIT: Final = 200_000  # distinct texts whose Cell is shared between rows
+UTF8_EVIDENCE: Final = 8  # valid multi-byte UTF-8 characters that make a file UTF-8 despite a broken byte
 GB_FAMILY: Final = frozenset({"gbk", "gb2312", "euc_cn", "cp936", "ms936", "gb18030"})
 
 
@@ -76,11 +78,14 @@ def decode(content: bytes, *, encoding: str | None = None) -> Decoded:
         return Decoded(_strict(content, "utf-16", "utf-16-bom"), "utf-16", "utf-16-bom")
     utf16 = _utf16_without_bom(content)
     if utf16 is None:
-        for name in ("utf-8", "gb18030"):
-            try:
-                return Decoded(content.decode(name), name, name)
-            except UnicodeDecodeError:
-                continue
+        try:
+            return Decoded(content.decode("utf-8"), "utf-8", "utf-8")
+        except UnicodeDecodeError as exc:
+            _refuse_damaged_utf8(content, exc.start)
+        try:
+            return Decoded(content.decode("gb18030"), "gb18030", "gb18030")
+        except UnicodeDecodeError:
+            pass
     guess = charset_normalizer.from_bytes(content).best()
     if guess is not None and guess.encoding:
         name = "gb18030" if guess.encoding in GB_FAMILY else guess.encoding
@@ -95,6 +100,24 @@ def decode(content: bytes, *, encoding: str | None = None) -> Decoded:
         ),
         code="encoding",
     )
+
+
+def _refuse_damaged_utf8(content: bytes, position: int) -> None:
+    """UTF-8 text with a few broken bytes (a cut or a bad copy) is often valid GB18030 as a whole: read
+    as that, every Chinese character would silently become another (张三 → 寮犱笁). A file whose other
+    non-ASCII characters are valid UTF-8 is refused instead, naming the first bad byte."""
+    text = content.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for char in text if char > "\x7f") - invalid
+    if valid >= UTF8_EVIDENCE and invalid * 10 <= valid:
+        raise FileRefused(
+            _(
+                "The file is UTF-8 text, but the byte at position %(position)s (line %(line)s) is not valid "
+                "UTF-8: the file was damaged. Export or save it again as UTF-8 and upload it again."
+            )
+            % {"position": position, "line": content.count(b"\n", 0, position) + 1},
+            code="encoding",
+        )
 
 
 def _strict(content: bytes, name: str, reason: str) -> str:

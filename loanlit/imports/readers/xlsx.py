@@ -38,6 +38,10 @@ from loanlit.imports.readers.grid import Grid, Range, column_index, column_lette
 from loanlit.imports.table import EMPTY_CELL, Cell, CellKind, FileRefused
 
 MAX_SHEET_XML_BYTES: Final = 2 * 1024**3  # an uncompressed sheet beyond this is refused (zip bombs)
+# A part that inflates this much is a zip bomb, not a workbook: real sheet and shared-string XML
+# compresses 5–15 times; a part of millions of one repeated byte, around 1000 times. Small parts may.
+MAX_PART_RATIO: Final = 200
+RATIO_CHECKED_FROM: Final = 16 * 1024**2
 EXACT_INTEGERS: Final = 2**53  # a double holds every whole number below this exactly
 CACHE_LIMIT: Final = 200_000  # distinct texts and numbers whose Cell is shared between rows
 SCAN_CHUNK: Final = 1 << 20
@@ -400,9 +404,20 @@ def _choose_sheet(book: Any, sheet: str | None) -> tuple[str, list[str]]:
     raise FileRefused(_("The workbook has no worksheet."), code="no_sheet")
 
 
+def _refuse_bombs(archive: zipfile.ZipFile) -> None:
+    """Before calamine inflates anything (it holds every shared string in memory at once)."""
+    total = 0
+    for info in archive.infolist():
+        total += info.file_size
+        inflates = info.file_size >= RATIO_CHECKED_FROM and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1)
+        if inflates or info.file_size > MAX_SHEET_XML_BYTES or total > 2 * MAX_SHEET_XML_BYTES:
+            raise FileRefused(_("The sheet is too large to be read."), code="too_large")
+
+
 def read_xlsx(content: bytes, *, sheet: str | None = None) -> Workbook:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
+        _refuse_bombs(archive)
         package = _package(archive)
     except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, ValueError, OSError) as exc:
         raise FileRefused(_("The Excel file is damaged and cannot be read."), code="damaged") from exc

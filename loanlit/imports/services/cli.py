@@ -44,6 +44,7 @@ class ImportReport:
     cases_opened: int = 0
     problems: list[str] = field(default_factory=list)  # file-level warnings
     mapping: dict[str, int] = field(default_factory=dict)
+    encoding: str | None = None  # CSV: the encoding read (a guess is among the problems)
 
     @property
     def has_row_errors(self) -> bool:
@@ -57,6 +58,8 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "cases_opened": self.cases_opened,
+            "problems": list(self.problems),  # file-level warnings: a script must see them too
+            "encoding": self.encoding,
         }
 
 
@@ -128,6 +131,7 @@ def import_file(
         dry_run=dry_run,
         problems=[str(p) for p in table.problems],
         mapping=field_map,
+        encoding=table.encoding,
     )
     if not dry_run:
         _commit(parsed, import_kind, ctx, report)

@@ -339,17 +339,20 @@ def test_amount_exact(cell, value):
 @pytest.mark.parametrize(
     ("cell", "value"),
     [
-        (text("1234.565"), "1234.57"),  # half up
-        (text("1234.564"), "1234.56"),
-        (text("-1234.565"), "-1234.57"),
-        (number("1.005"), "1.01"),  # the double's shortest repr is 1.005: half up from there
-        (number("2469.1200000000003"), "2469.12"),  # a formula's binary noise
+        (number("2469.1200000000003"), "2469.12"),  # a formula's binary noise: half up
+        (number("2469.1299999999997"), "2469.13"),
+        (text("1234.560"), "1234.56"),  # a trailing zero is no third decimal
         (text("5.00E+05"), "500000.00"),
         (text("7"), "7.00"),
     ],
 )
-def test_amount_quantized_half_up_to_places(cell, value):
+def test_amount_to_places(cell, value):
     assert str(cells.convert(cell, spec(FieldType.AMOUNT, places=2))) == value
+
+
+@pytest.mark.parametrize("cell", [text("1234.565"), text("1234.564"), text("-1234.565"), number("1.005")])
+def test_amount_with_more_decimals_than_places_is_refused_never_rounded_silently(cell):
+    assert refused(cell, spec(FieldType.AMOUNT, places=2)).message == cells.MSG_AMOUNT_PLACES
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,8 @@ def test_json_output_lists_counts_errors_and_totals(personas: Any, test_kind: An
         "updated": 0,
         "unchanged": 0,
         "cases_opened": 0,
+        "problems": [],
+        "encoding": "utf-8",
     }
     unit = OrgUnit.objects.get(code="N-001")
     assert unit.name == "New unit" and unit.parent == personas.beijing
