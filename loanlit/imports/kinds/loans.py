@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from loanlit.accounts.models import User
 from loanlit.cases import access as case_access
@@ -141,11 +141,17 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     ),
     _choice("product", _("Product"), LoanContract.Product, "product", required=True, group="loan"),
     _spec("currency", _("Currency"), FieldType.TEXT, max_length=10, group="loan", help=_("ISO code; CNY when blank.")),
-    _amount("principal", _("Principal"), required=True, group="loan", help=_("The contract amount or credit line.")),
+    _amount(
+        "principal",
+        pgettext_lazy("loans import", "Principal"),
+        required=True,
+        group="loan",
+        help=_("The contract amount or credit line."),
+    ),
     _spec("annual_rate", _("Annual interest rate (%)"), FieldType.RATE, required=True, group="loan"),
     _spec("penalty_rate", _("Penalty interest rate (%)"), FieldType.RATE, group="loan"),
     _spec("compound_rate", _("Compound interest rate (%)"), FieldType.RATE, group="loan"),
-    _spec("start_date", _("Start date"), FieldType.DATE, required=True, group="loan"),
+    _spec("start_date", pgettext_lazy("loans import", "Start date"), FieldType.DATE, required=True, group="loan"),
     _spec("maturity_date", _("Maturity date"), FieldType.DATE, group="loan"),
     _spec("term_months", _("Term (months)"), FieldType.INTEGER, group="loan"),
     _choice("repayment_method", _("Repayment method"), LoanContract.RepaymentMethod, "repayment_method", group="loan"),
@@ -165,17 +171,23 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     ),
     _choice("risk_class", _("Risk class"), LoanContract.RiskClass, "risk_class", group="loan"),
     _spec("accelerated_on", _("Accelerated on"), FieldType.DATE, group="loan"),
-    _spec("written_off", _("Written off"), FieldType.BOOL, group="loan"),
+    _spec("written_off", pgettext_lazy("loans import", "Written off"), FieldType.BOOL, group="loan"),
     _spec("written_off_on", _("Written off on"), FieldType.DATE, group="loan"),
     _spec(
         "unit_code",
-        _("Handling unit"),
+        pgettext_lazy("loans import", "Handling unit"),
         FieldType.TEXT,
         max_length=30,
         group="loan",
         help=_("The code of the branch or sub-branch; the import's default unit when blank."),
     ),
-    _spec("external_ref", _("Source-system reference"), FieldType.TEXT, max_length=100, group="loan"),
+    _spec(
+        "external_ref",
+        pgettext_lazy("loans import", "Source-system reference"),
+        FieldType.TEXT,
+        max_length=100,
+        group="loan",
+    ),
     # the borrower and a co-borrower
     _spec(
         "borrower_name",
@@ -259,7 +271,11 @@ FIELDS: Final[tuple[FieldSpec, ...]] = (
     _choice("collateral_kind", _("Collateral kind"), Collateral.Kind, "collateral_kind", group="security"),
     _spec("collateral_description", _("Collateral"), FieldType.TEXT, max_length=500, group="security"),
     _spec(
-        "collateral_registration_no", _("Registration number"), FieldType.IDENTIFIER, max_length=100, group="security"
+        "collateral_registration_no",
+        pgettext_lazy("loans import", "Registration number"),
+        FieldType.IDENTIFIER,
+        max_length=100,
+        group="security",
     ),
     _amount("collateral_value", _("Appraised value"), group="security"),
     # the balance as of a day

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from loanlit.core import money as m
 from loanlit.imports import cells
@@ -105,7 +105,7 @@ def _fields() -> tuple[FieldSpec, ...]:
     return (
         FieldSpec(
             key="contract_no",
-            label=_("Contract number"),
+            label=pgettext_lazy("balance snapshots import", "Contract number"),
             type=FieldType.IDENTIFIER,
             required=True,
             synonyms=_synonyms("contract_no"),

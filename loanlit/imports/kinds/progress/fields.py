@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from loanlit.cases.models import (
     CostEntry,
@@ -215,8 +215,20 @@ def field_specs() -> tuple[FieldSpec, ...]:
             max_length=200,
             help=_("Name or code of the court."),
         ),
-        _spec("filed_on", _("Filed on"), FieldType.DATE, group="proceeding", example="2025-08-01"),
-        _spec("accepted_on", _("Accepted on"), FieldType.DATE, group="proceeding", example="2025-08-08"),
+        _spec(
+            "filed_on",
+            pgettext_lazy("case progress import", "Filed on"),
+            FieldType.DATE,
+            group="proceeding",
+            example="2025-08-01",
+        ),
+        _spec(
+            "accepted_on",
+            pgettext_lazy("case progress import", "Accepted on"),
+            FieldType.DATE,
+            group="proceeding",
+            example="2025-08-08",
+        ),
         _spec("judge", _("Judge"), FieldType.TEXT, group="proceeding", max_length=100),
         _spec(
             "hearing_at",
