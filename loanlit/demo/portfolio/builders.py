@@ -13,6 +13,10 @@ Stated demo assumptions (the sources do not say):
 * The LendingClub sample gives no snapshot date; the payments made fit 2018-06-30, used as the as-of
   date. Days past due follow the status band; penalty interest is the rate plus 50 % (PRC practice).
 * A negative or zero card statement is a credit balance: nothing to sue on, the case stays pre-litigation.
+* About one judged case in four (a draw of its own, ``ENFORCEMENT_DEMO_SHARE``) goes on into the
+  enforcement app: applied for a month or more after the judgment was served (its 15-day appeal period run,
+  holidays included), its life starting as early as a case in enforcement so that a freeze made about
+  eleven months ago is due for renewal in the coming weeks. The scenarios are dealt per branch group.
 """
 
 from __future__ import annotations
@@ -75,6 +79,21 @@ STAGE_SPAN_DAYS: Final[dict[str, int]] = {
     "settled": 150,
     "closed": 400,
 }
+# Judged cases taken on into the enforcement app (``enforcement.services.enforcement_demo_build``): the
+# share drawn per case (the import presets plan each row alone, so the choice cannot be portfolio-wide),
+# then the scenarios dealt in this order to each branch group's cases in a seeded shuffle (the real
+# inputs: 5 in Beijing, 4 in Guangdong, so 4 seizures, 3 terminated for now (终本), 2 written off).
+ENFORCEMENT_DEMO_SHARE: Final = 0.25
+ENFORCEMENT_DEMO_DEAL: Final = ("seizure", "terminated", "seizure", "written_off", "terminated")
+ENFORCEMENT_DEMO_STAGE: Final[dict[str, str]] = {
+    "seizure": "enforcement",
+    "terminated": "terminated_enforcement",
+    "written_off": "terminated_enforcement",
+}
+# Days after the judgment was served before enforcement may be applied for in the demo: the 15-day appeal
+# period plus any holiday roll-over (the longest, the Spring Festival, adds about a week).
+ENFORCEMENT_DEMO_AFTER_SERVICE: Final = 30
+
 # Stage order as the legal moves walk it (cases.migrations.0002 TRANSITIONS).
 STAGE_PATH: Final[dict[str, tuple[str, ...]]] = {
     "pre_litigation": (),
@@ -168,6 +187,12 @@ class RecoveryPlan:
 
 
 @dataclass(frozen=True)
+class EnforcementDemoPlan:
+    scenario: str  # enforcement.services.demo SCENARIOS
+    applied_on: date
+
+
+@dataclass(frozen=True)
 class CasePlan:
     loan: LoanPlan
     cause_key: str
@@ -186,6 +211,14 @@ class CasePlan:
     law_firm: int | None = None
     placed_on: date | None = None
     closed_on: date | None = None
+    enforcement_demo: EnforcementDemoPlan | None = None
+
+    @property
+    def final_stage(self) -> str:
+        """The stage after the load: a judged case taken into enforcement moves on."""
+        if self.enforcement_demo is not None:
+            return ENFORCEMENT_DEMO_STAGE[self.enforcement_demo.scenario]
+        return self.stage
 
     @property
     def claim_total(self) -> Decimal:
@@ -232,11 +265,14 @@ def plan_case(
     today: date,
     book: PseudonymBook,
     numbers: _CaseNumbers,
+    enforcement_scenario: str = "",
 ) -> CasePlan:
     rng = seeded("case", key)
     branch = names_data()["branches"][unit_code]
     stage = _pick_stage(rng) if loan.snapshot.total > 0 else "pre_litigation"
-    opened_on = today - timedelta(days=STAGE_SPAN_DAYS[stage] + rng.randrange(5, 200))
+    # A judged case going on into enforcement has lived as long as a case in enforcement.
+    enforced = stage == "judged" and goes_to_enforcement(key)
+    opened_on = today - timedelta(days=STAGE_SPAN_DAYS["enforcement" if enforced else stage] + rng.randrange(5, 200))
     priority = rng.choices(("low", "normal", "high", "urgent"), weights=(2, 10, 4, 1))[0]
     tags = ("demo", loan.source)
     handler = HANDLERS[unit_code]
@@ -334,6 +370,9 @@ def plan_case(
     if rng.random() < 0.35:
         law_firm = LAW_FIRM_FOR_UNIT[unit_code]
         placed_on = opened_on + timedelta(days=rng.randrange(1, 5))
+    enforcement_demo = None
+    if enforced and enforcement_scenario and judgment is not None:
+        enforcement_demo = _enforcement_demo(enforcement_scenario, judgment, key=key, today=today)
     return CasePlan(
         loan=loan,
         cause_key=cause_key,
@@ -352,7 +391,48 @@ def plan_case(
         law_firm=law_firm,
         placed_on=placed_on,
         closed_on=closed_on,
+        enforcement_demo=enforcement_demo,
     )
+
+
+def _enforcement_demo(scenario: str, judgment: JudgmentPlan, *, key: object, today: date) -> EnforcementDemoPlan:
+    """Apply within a month of the earliest safe day after service; a seizure case applies 310-349 days
+    ago when its judgment allows, so that its freeze (a week later, 12 months for a deposit) is due for
+    renewal 2-8 weeks ahead. A stream of its own: the case's other draws stay as they were."""
+    rng = seeded("enforcement demo", key)
+    earliest = judgment.served_on + timedelta(days=ENFORCEMENT_DEMO_AFTER_SERVICE)
+    if scenario == "seizure":
+        wanted = today - timedelta(days=rng.randrange(310, 350))
+    else:
+        wanted = earliest + timedelta(days=rng.randrange(0, 30))
+    return EnforcementDemoPlan(scenario=scenario, applied_on=min(max(earliest, wanted), today))
+
+
+def _planned_stage(key: object, total: Decimal) -> str:
+    """The stage ``plan_case`` draws first for ``key`` (the same seeded stream)."""
+    return _pick_stage(seeded("case", key)) if total > 0 else "pre_litigation"
+
+
+def goes_to_enforcement(key: object) -> bool:
+    """Whether a judged case goes on into the enforcement app (a stream of its own, fixed by ``key``)."""
+    return seeded("enforcement", key).random() < ENFORCEMENT_DEMO_SHARE
+
+
+def enforcement_scenarios(candidates: list[tuple[str, str, bool]]) -> dict[str, str]:
+    """Scenario per external reference: ``candidates`` are the judged cases that go to enforcement
+    (reference, unit, written off already), shuffled by a seeded stream per branch group (BJ, GD) and dealt
+    ``ENFORCEMENT_DEMO_DEAL`` in turn, round again when there are more; a loan the bank wrote off already
+    gets 终本 instead of a write-off."""
+    chosen: dict[str, str] = {}
+    for group in ("BJ", "GD"):
+        pool = sorted(
+            (c for c in candidates if c[1].split("-")[0] == group),
+            key=lambda c: (seeded("enforcement demo", "order", c[0]).random(), c[0]),
+        )
+        for index, (ref, _unit, written_off) in enumerate(pool):
+            scenario = ENFORCEMENT_DEMO_DEAL[index % len(ENFORCEMENT_DEMO_DEAL)]
+            chosen[ref] = "terminated" if scenario == "written_off" and written_off else scenario
+    return chosen
 
 
 def _address(unit_code: str, rng: random.Random) -> str:
@@ -463,6 +543,17 @@ def build_plan(
     book = PseudonymBook()
     numbers = _CaseNumbers()
     plan = PortfolioPlan()
+    judged: list[tuple[str, str, bool]] = []
+    for row in cards:
+        ref = f"{card_source}:{row.source_id}"
+        if _planned_stage(ref, max(row.latest_bill, ZERO)) == "judged" and goes_to_enforcement(ref):
+            judged.append((ref, seeded(card_source, "unit", row.source_id).choice(UNITS), False))
+    for loan_row in loans:
+        ref = f"{loan_source}:{loan_row.source_line}"
+        if _planned_stage(ref, loan_row.balance) == "judged" and goes_to_enforcement(ref):
+            unit_code = seeded(loan_source, "unit", loan_row.source_line).choice(UNITS)
+            judged.append((ref, unit_code, loan_row.status == "Charged Off"))
+    scenarios = enforcement_scenarios(judged)
     for row in cards:
         unit = seeded(card_source, "unit", row.source_id).choice(UNITS)
         loan = card_loan(row, source=card_source, unit_code=unit, book=book)
@@ -475,6 +566,7 @@ def build_plan(
                 today=today,
                 book=book,
                 numbers=numbers,
+                enforcement_scenario=scenarios.get(loan.external_ref, ""),
             )
         )
     for loan_row in loans:
@@ -489,6 +581,7 @@ def build_plan(
                 today=today,
                 book=book,
                 numbers=numbers,
+                enforcement_scenario=scenarios.get(loan.external_ref, ""),
             )
         )
     return plan

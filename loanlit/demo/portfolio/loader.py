@@ -5,8 +5,10 @@ the presets of ``loanlit.demo.presets``, exactly as a bank's file would: the sam
 pseudonyms make the rows, the loans kind writes them in bulk and opens one case per contract. The life
 of each case after that (claim, proceedings, participants, service, hearings, judgment, costs,
 recoveries, placement, stage moves) uses the same services a handler's clicks use, so the demo also
-exercises them. Each source loads once, in one transaction: a source whose loans are on file is
-skipped, so running again changes nothing.
+exercises them. A handful of judged cases then go on into the enforcement app
+(``enforcement.services.enforcement_demo_build``: application, assets, freezes and seizures with their
+renewal deadlines, 终本, write-offs), as the plan deals them. Each source loads once, in one
+transaction: a source whose loans are on file is skipped, so running again changes nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from loanlit.demo.portfolio.builders import (
     to_cny,
 )
 from loanlit.demo.portfolio.pseudonyms import names_data, uscc
+from loanlit.enforcement.services import enforcement_demo_build
 from loanlit.imports.services import import_file
 from loanlit.law.fees import acceptance_fee
 from loanlit.loans.models import LoanContract, LoanParty
@@ -92,6 +95,7 @@ class LoadResult:
     used_sample: bool = False
     cases: Counter[str] = field(default_factory=Counter)
     stages: Counter[str] = field(default_factory=Counter)
+    enforcement: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
     def summary(self) -> list[str]:
@@ -102,6 +106,8 @@ class LoadResult:
             lines.append(f"{source}: already loaded, nothing changed.")
         if self.stages:
             lines.append("Stages: " + ", ".join(f"{k} {v}" for k, v in sorted(self.stages.items())) + ".")
+        if self.enforcement:
+            lines.append("Enforcement: " + ", ".join(f"{k} {v}" for k, v in sorted(self.enforcement.items())) + ".")
         return lines
 
 
@@ -168,7 +174,9 @@ def portfolio_load(*, log: Log = print, today: date | None = None) -> LoadResult
         _Loader(actor=actor, creditor=creditor, log=log, today=today).run(plan, pending)
     for case in plan.cases:
         result.cases[case.loan.source] += 1
-        result.stages[case.stage] += 1
+        result.stages[case.final_stage] += 1
+        if case.enforcement_demo is not None:
+            result.enforcement[case.enforcement_demo.scenario] += 1
     result.sources = [s.key for s in pending]
     result.seconds = time.perf_counter() - started
     return result
@@ -221,6 +229,7 @@ class _Loader:
             if case.opened_on != case_plan.opened_on or case.handling_unit.code != case_plan.unit_code:
                 raise DomainError(f"Demo case for {loan.contract_no} does not match its plan.")
             self._life(case_plan, case, borrowers[loan.pk])
+            self._enforcement(case_plan, case)
             if number % 50 == 0:
                 self.log(f"  {number}/{len(todo)} cases")
 
@@ -363,6 +372,18 @@ class _Loader:
                 outcome=Case.Outcome.RECOVERED_IN_FULL,
                 version=self._case_version(case),
             )
+
+    def _enforcement(self, plan: CasePlan, case: Case) -> None:
+        """The plan's enforcement scenario through the enforcement app (its dates never after today)."""
+        demo = plan.enforcement_demo
+        if demo is None:
+            return
+        enforcement_demo_build(
+            actor=self.actor,
+            case=Case.objects.get(pk=case.pk),
+            applied_on=min(demo.applied_on, timezone.localdate()),
+            scenario=demo.scenario,
+        )
 
     def _proceeding_version(self, proceeding: Proceeding) -> int:
         return Proceeding.objects.values_list("version", flat=True).get(pk=proceeding.pk)

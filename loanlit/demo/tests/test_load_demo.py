@@ -1,15 +1,20 @@
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from loanlit.audit.models import AuditEntry
 from loanlit.cases.models import Case, CaseEvent, CostEntry, Judgment, Placement, Proceeding, Recovery
-from loanlit.demo.portfolio.loader import shared_dir
+from loanlit.deadlines.models import Deadline
+from loanlit.demo.portfolio import readers
+from loanlit.demo.portfolio.builders import PortfolioPlan, build_plan
+from loanlit.demo.portfolio.loader import find_sources, shared_dir
+from loanlit.enforcement.models import Asset, AssetSearch, EnforcementRecord, Measure, Termination, WriteOff
 from loanlit.law.caseno import parse_case_number
 from loanlit.law.causes import CAUSES_BY_KEY
 from loanlit.law.identifiers import validate_resident_id
@@ -46,7 +51,30 @@ def _counts() -> tuple[int, ...]:
         CostEntry.objects.count(),
         Recovery.objects.count(),
         AuditEntry.objects.count(),
+        EnforcementRecord.objects.count(),
+        Measure.objects.count(),
+        Termination.objects.count(),
+        WriteOff.objects.count(),
+        Deadline.objects.count(),
     )
+
+
+def _plan() -> PortfolioPlan:
+    """The plan the loader carried out today, from the same files."""
+    sources, _sample = find_sources(lambda _line: None)
+    cards, loans = (next(s for s in sources if s.kind == kind) for kind in ("cards", "loans"))
+    return build_plan(
+        cards=readers.read_card_defaulters(cards.path),
+        loans=readers.read_defaulted_loans(loans.path),
+        today=timezone.localdate(),
+        card_source=cards.key,
+        loan_source=loans.key,
+    )
+
+
+def _a_year_on(day: date) -> date:
+    """The same day a year on (29 February: the 28th, the month's last day)."""
+    return date(day.year + 1, day.month, min(day.day, 28 if day.month == 2 else 31))
 
 
 def _snapshot(external_ref: str) -> LoanBalanceSnapshot:
@@ -67,6 +95,7 @@ def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(s
     output = _bootstrap(settings)
     assert "Loaded 69 cases from uci." in output
     assert "Loaded 178 cases from lendingclub." in output
+    assert "Enforcement: seizure 4, terminated 3, written_off 2." in output
 
     assert Counter(Case.objects.values_list("cause_of_action", "claim_currency")) == {
         (CARD, "TWD"): 69,
@@ -84,9 +113,9 @@ def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(s
         "pre_litigation": 65,
         "filed": 24,
         "in_trial": 47,
-        "judged": 40,
-        "enforcement": 38,
-        "terminated_enforcement": 9,
+        "judged": 31,
+        "enforcement": 42,
+        "terminated_enforcement": 14,
         "settled": 14,
         "closed": 10,
     }
@@ -111,7 +140,9 @@ def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(s
     assert _snapshot("lendingclub:7").principal == Decimal("23455.27")
     assert Case.objects.get(loans=loan).claim_total == Decimal("23455.27")
     charged_off = LoanContract.objects.filter(external_ref__startswith="lendingclub:", written_off=True)
-    assert charged_off.count() == 7
+    # Charged off in the file (as of its date) and two more written off in the demo's enforcement (below).
+    assert charged_off.filter(written_off_on=date(2018, 6, 30)).count() == 7
+    assert charged_off.count() == 9
 
     # Every borrower has a valid-format pseudonymous resident ID; nobody was merged or queued.
     parties = list(Party.objects.all())
@@ -130,6 +161,49 @@ def test_bootstrap_loads_the_real_portfolio_once_with_exact_counts_and_amounts(s
         CostEntry.objects.filter(kind="acceptance_fee").count()
         == Proceeding.objects.filter(kind="first_instance").count()
     )
+
+    # Nine judged cases went on into the enforcement app as the plan dealt them, over both branches.
+    plan = _plan()
+    dealt = {c.loan.external_ref: c for c in plan.cases if c.enforcement_demo is not None}
+    assert Counter(c.enforcement_demo.scenario for c in dealt.values()) == {
+        "seizure": 4,
+        "terminated": 3,
+        "written_off": 2,
+    }
+    assert Counter(c.unit_code[:2] for c in dealt.values()) == {"BJ": 5, "GD": 4}
+    records = EnforcementRecord.objects.select_related("judgment")
+    assert sorted(records.values_list("case__loans__external_ref", flat=True)) == sorted(dealt)
+    for row in records:
+        case_plan = dealt[row.case.loans.get().external_ref]
+        assert row.applied_on == case_plan.enforcement_demo.applied_on
+        assert row.applied_on >= row.judgment.effective_on
+        assert row.case.stage_id == case_plan.final_stage
+    assert Counter(Measure.objects.values_list("kind", flat=True)) == {"freeze": 9, "seizure": 4}
+    assert Asset.objects.count() == 13
+    assert AssetSearch.objects.filter(result="insufficient").count() == 5
+    assert Termination.objects.count() == 5
+    assert Case.objects.filter(stage_id="terminated_enforcement", terminations__isnull=False).distinct().count() == 5
+    written_off = WriteOff.objects.select_related("loan")
+    assert sorted((w.loan.external_ref, w.amount, w.currency) for w in written_off) == sorted(
+        (ref, LoanContract.objects.get(external_ref=ref).principal, "USD")
+        for ref, c in dealt.items()
+        if c.enforcement_demo.scenario == "written_off"
+    )
+    assert all(w.loan.written_off for w in written_off)
+    # A seizure case's freeze: a week after the application, a year's term for a deposit (CPL Interpretation
+    # art. 485), its renewal deadline on file; at least one renewal falls due within the coming 60 days.
+    seizure_ref = min(ref for ref, c in dealt.items() if c.enforcement_demo.scenario == "seizure")
+    freeze = Measure.objects.get(case__loans__external_ref=seizure_ref, kind="freeze")
+    started = dealt[seizure_ref].enforcement_demo.applied_on + timedelta(days=7)
+    assert (freeze.started_on, freeze.nominal_expires_on) == (started, _a_year_on(started))
+    assert freeze.renewal_due_on <= freeze.expires_on - timedelta(days=7)
+    renewal = Deadline.objects.get(
+        source_key__startswith=f"measure:{freeze.measure_key}:", kind=Deadline.Kind.PRESERVATION_RENEWAL
+    )
+    assert renewal.due_on == freeze.renewal_due_on
+    today = timezone.localdate()
+    soon = Measure.objects.filter(renewal_due_on__gt=today, renewal_due_on__lte=today + timedelta(days=60))
+    assert soon.filter(kind="freeze").count() >= 1
 
     # Loans, parties and cases came through the import pipeline with the presets: one import per file,
     # every loan with the values the import wrote, every case opened by it.
