@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -203,7 +204,10 @@ def _route(q: str) -> list[QuerySet[Any]]:
     routes: list[QuerySet[Any]] = []
     if CODE_LIKE.match(q):
         routes.append(Case.objects.filter(Q(internal_no__startswith=q.upper()) | Q(internal_no=q)).values("pk"))
-        routes.append(CaseLoan.objects.filter(unlinked_on__isnull=True, loan__contract_no=q).values("case_id"))
+        numbers = sorted({q, q.upper()})
+        routes.append(
+            CaseLoan.objects.filter(unlinked_on__isnull=True, loan__contract_no__in=numbers).values("case_id")
+        )
     name = normalize_name(q)
     if name and not q.isdigit():
         routes.extend(_party_case_ids(Party.objects.filter(name_normalized__startswith=name)))
@@ -213,7 +217,9 @@ def _route(q: str) -> list[QuerySet[Any]]:
 def search_q(raw: str) -> Q:
     """Free text routed by shape; every route hits an index (HMACs for personal data, never plaintext)."""
     found = Q(pk__in=[])
-    for ids in _route(raw.strip()):
+    # Full-width digits, letters and dashes typed with a Chinese input method mean their ASCII forms
+    # (the import stores identifiers that way too).
+    for ids in _route(unicodedata.normalize("NFKC", raw).strip()):
         found |= Q(pk__in=ids)
     return found
 

@@ -35,6 +35,9 @@ from loanlit.imports.services import steps, storage
 from loanlit.imports.services.rows import decode_payload
 
 DUPLICATE_MESSAGE = gettext_noop("The same key “%(key)s” is also on rows %(rows)s; choose the row to import.")
+SKIPPED_DUPLICATE_MESSAGE = gettext_noop("Another row with the key “%(key)s” was chosen; this one is not imported.")
+SKIPPED_ALL_DUPLICATES_MESSAGE = gettext_noop("No row with the key “%(key)s” is imported, as you chose.")
+SKIPPED_BY_PRESET_MESSAGE = gettext_noop("Left out by the preset “%(preset)s” (for example, a loan not in default).")
 CONFLICTS_CAP = 500
 
 
@@ -184,6 +187,8 @@ def import_preview(batch: ImportBatch, *, sample: int = 20, user: Any = None) ->
             if status == RowStatus.DUPLICATE and model.key in duplicates:
                 others = ", ".join(str(n) for n in duplicates[model.key] if n != model.number)
                 errors.append(_(DUPLICATE_MESSAGE) % {"key": model.key, "rows": others})
+            if status == RowStatus.SKIPPED and not errors:
+                errors.append(_skip_reason(batch, model.key, preset))
             values = []
             for spec in kind.fields:
                 if spec.key in data["values"]:
@@ -302,3 +307,14 @@ def import_error_report(batch: ImportBatch, *, user: Any = None, request: HttpRe
             detail={"what": "import error report", "rows": len(problems)},
         )
     return data
+
+
+def _skip_reason(batch: ImportBatch, key: str, preset: Any) -> str:
+    """Why a row without errors is not imported: the user's duplicate choice, or the preset left it out."""
+    choices = batch.duplicate_choices or {}
+    if key and key in choices:
+        if choices[key] is None:
+            return _(SKIPPED_ALL_DUPLICATES_MESSAGE) % {"key": key}
+        return _(SKIPPED_DUPLICATE_MESSAGE) % {"key": key}
+    name = str(preset.label) if preset is not None else batch.preset
+    return _(SKIPPED_BY_PRESET_MESSAGE) % {"preset": name}

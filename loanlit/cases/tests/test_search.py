@@ -69,3 +69,15 @@ def test_search_finds_a_participant_of_a_proceeding_but_not_the_borrower_of_an_u
     assert _found(personas, "qian") == []
     assert _found(personas, make_ric(21)) == []
     assert borrower.name == "Qian Qi"
+
+
+def test_contract_number_typed_full_width_or_in_lower_case_finds_the_case(personas):
+    _li, loan = f.borrower_loan(personas.creditor, personas.beijing, "Li Si", seq=31)
+    case = _open(personas, [loan], dt.date(2024, 5, 1))
+    number = loan.contract_no
+    full_width = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in number)
+    assert full_width != number
+    assert _found(personas, number) == [case]
+    assert _found(personas, full_width) == [case]
+    assert _found(personas, number.lower()) == [case]
+    assert _found(personas, number + "9") == []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from loanlit.audit.models import AccessLog, AuditEntry
 from loanlit.core.errors import DomainError, PermissionDeniedError
@@ -194,6 +194,12 @@ def test_duplicates_by_spaces_and_full_width_forms_are_flagged_until_resolved(
     assert batch.status == ImportBatch.Status.PREVIEW
     statuses = dict(ImportRow.objects.filter(batch=batch).values_list("number", "status"))
     assert statuses == {2: "skipped", 3: "new", 4: "skipped", 5: "new"}
+    with translation.override("en"):
+        skipped = selectors.import_preview(batch, user=personas.case_handler).rows["skipped"]
+    assert [(r.number, r.errors) for r in skipped] == [
+        (2, ["Another row with the key “D-001” was chosen; this one is not imported."]),
+        (4, ["Another row with the key “D-001” was chosen; this one is not imported."]),
+    ]
     commit(batch)
     run_jobs()
     assert OrgUnit.objects.get(code="D-001").name == "Second"
