@@ -591,3 +591,16 @@ def test_a_bank_file_in_gb18030_maps_by_its_own_headers(personas, tmp_path):
         Decimal("1000000.00"),
         Decimal("1234.50"),
     )
+
+
+def test_the_downloaded_template_with_its_example_row_imports_without_errors(personas, tmp_path):
+    from loanlit.imports.template import standard_template
+
+    with translation.override("zh-hans"):
+        content = standard_template(get_kind("loans"))
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(content)
+    report = _import(personas, path, preset="loanlit", dry_run=True, unit=personas.beijing)
+    assert report.errors == []
+    assert report.counts["new"] == 1
+    assert not LoanContract.objects.exists()
