@@ -151,29 +151,160 @@ def record_many(
             changes=changes,
             prev_hash=head.last_hash,
         )
-        entries.append(
-            AuditEntry(
-                stream=item.stream,
-                seq=seq,
-                created_at=now,
-                actor_id=actor_id,
-                actor_display=actor_display,
-                action=item.action,
-                target_type=target_type,
-                target_id=target_id,
-                target_repr=target_repr,
-                changes=changes,
-                prev_hash=head.last_hash,
-                hash=digest,
-            )
-        )
+        # Positional construction (what from_db uses): keyword construction of a hundred thousand
+        # entries cost more than hashing them. The order is _ENTRY_ARGS, checked once below.
+        values: list[Any] = [
+            None,
+            item.stream,
+            seq,
+            now,
+            actor_id,
+            actor_display,
+            item.action,
+            target_type,
+            target_id,
+            target_repr,
+            changes,
+            head.last_hash,
+            digest,
+        ]
+        entries.append(AuditEntry(*values))  # type: ignore[misc]  # positional: the stubs see only the first
         head.last_seq, head.last_hash = seq, digest
-    AuditEntry.objects.using(using).bulk_create(entries)
+    _insert_entries(entries, now=now, using=using)
     touched = list(heads.values())
     for head in touched:
         head.updated_at = now
-    StreamHead.objects.using(using).bulk_update(touched, ["last_seq", "last_hash", "updated_at"])
+    _update_heads(touched, now=now, using=using)
     return entries
+
+
+_ENTRY_ARGS: Final = (
+    "id",
+    "stream",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_display",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+assert tuple(f.attname for f in AuditEntry._meta.concrete_fields) == _ENTRY_ARGS, "AuditEntry columns changed"
+
+
+# Rows per INSERT: PostgreSQL allows 65,535 parameters per statement, SQLite (3.32+) 32,766.
+INSERT_ROWS: Final = 1000
+LOCK_CHUNK: Final = 2000
+_ENTRY_COLUMNS: Final = (
+    "stream",
+    "seq",
+    "created_at",
+    "actor_id",
+    "actor_display",
+    "action",
+    "target_type",
+    "target_id",
+    "target_repr",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+
+
+def _insert_entries(entries: list[AuditEntry], *, now: Any, using: str) -> None:
+    """INSERT the entries in large multi-row statements and set their ids (what ``bulk_create``
+    does, without its per-value overhead and the SQLite 999-parameter batches, which dominated
+    bulk imports). PostgreSQL and backends that cannot return ids from a bulk insert (MySQL) use
+    ``bulk_create``."""
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert or connection.vendor == "postgresql":
+        # PostgreSQL: bulk_create's UNNEST insert is already cheap there, while a statement with
+        # thousands of placeholders is parsed again by the driver on every execution.
+        AuditEntry.objects.using(using).bulk_create(entries)
+        return
+    meta = AuditEntry._meta
+    qn = connection.ops.quote_name
+    column_of = {f.attname: f.column for f in meta.concrete_fields}
+    columns = [column_of[name] for name in _ENTRY_COLUMNS]
+    changes_field = meta.get_field("changes")
+    created_at = meta.get_field("created_at").get_db_prep_save(now, connection)
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    # Names from the model's meta, quoted; every value is a parameter.
+    head = f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES "  # noqa: S608
+    tail = f" RETURNING {qn(str(meta.pk.column))}"
+    with connection.cursor() as cursor:
+        for start in range(0, len(entries), INSERT_ROWS):
+            chunk = entries[start : start + INSERT_ROWS]
+            params: list[Any] = []
+            for e in chunk:
+                params += (
+                    e.stream,
+                    e.seq,
+                    created_at,
+                    e.actor_id,
+                    e.actor_display,
+                    e.action,
+                    e.target_type,
+                    e.target_id,
+                    e.target_repr,
+                    changes_field.get_db_prep_save(e.changes, connection),
+                    e.prev_hash,
+                    e.hash,
+                )
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
+            for entry, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                entry.pk = pk
+                entry._state.adding = False
+                entry._state.db = using
+
+
+def _insert_heads(streams: list[str], *, using: str) -> None:
+    """``bulk_create([StreamHead(stream=…)], ignore_conflicts=True)`` as one executemany of the
+    backend's insert-or-ignore (a batch of cases opens thousands of new streams)."""
+    from django.db.models.constants import OnConflict
+
+    connection = connections[using]
+    meta = StreamHead._meta
+    qn = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    now = timezone.now()
+    template = StreamHead(stream="")
+    values = []
+    for f in fields:
+        if f.name == "updated_at":
+            values.append(f.get_db_prep_save(now, connection))  # auto_now
+        elif f.name != "stream":
+            values.append(f.get_db_prep_save(getattr(template, f.attname), connection))
+    position = [f.name for f in fields].index("stream")
+    rows = [(*values[:position], stream, *values[position:]) for stream in streams]
+    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+    sql = (  # names from the model's meta, quoted; values are parameters
+        f"{insert} {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) {suffix}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _update_heads(heads: list[StreamHead], *, now: Any, using: str) -> None:
+    """One UPDATE per head, sent as a single executemany (``bulk_update`` builds a CASE per column
+    over every row, which took seconds for the thousands of new streams of a batch of cases)."""
+    connection = connections[using]
+    meta = StreamHead._meta
+    qn = connection.ops.quote_name
+    updated_at = meta.get_field("updated_at").get_db_prep_save(now, connection)
+    # Names from the model's meta, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {qn('last_seq')} = %s, {qn('last_hash')} = %s, "  # noqa: S608
+        f"{qn('updated_at')} = %s WHERE {qn(meta.pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(head.last_seq, head.last_hash, updated_at, head.pk) for head in heads])
 
 
 def _check_item(item: AuditItem) -> None:
@@ -208,14 +339,18 @@ def _target_fields(target: Target) -> tuple[str, str, str]:
 def _lock_heads(streams: list[str], *, using: str) -> dict[str, StreamHead]:
     """Lock (creating when new) the head rows of ``streams``, in sorted order."""
     manager = StreamHead.objects.using(using)
-    locked = manager.select_for_update().filter(stream__in=streams).order_by("stream")
-    heads = {head.stream: head for head in locked}
+    locked = manager.select_for_update().order_by("stream")
+    heads: dict[str, StreamHead] = {}
+    # Chunks in sorted order keep the lock order (and the parameter count under every backend's limit).
+    for start in range(0, len(streams), LOCK_CHUNK):
+        heads.update((head.stream, head) for head in locked.filter(stream__in=streams[start : start + LOCK_CHUNK]))
     missing = [stream for stream in streams if stream not in heads]
     if missing:
         # ON CONFLICT DO NOTHING / INSERT OR IGNORE / INSERT IGNORE: a concurrent first writer of the
         # same stream makes this wait for its commit, after which the row below is visible and locked.
-        manager.bulk_create([StreamHead(stream=stream) for stream in missing], ignore_conflicts=True)
-        heads.update({head.stream: head for head in locked.filter(stream__in=missing)})
+        _insert_heads(missing, using=using)
+        for start in range(0, len(missing), LOCK_CHUNK):
+            heads.update((head.stream, head) for head in locked.filter(stream__in=missing[start : start + LOCK_CHUNK]))
     return heads
 
 

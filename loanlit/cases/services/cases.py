@@ -11,7 +11,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from loanlit.audit import services as audit
 from loanlit.cases import access
+from loanlit.cases.events import notify_listeners
 from loanlit.cases.models import Case, CaseCounter, CaseEvent, CaseLoan, CaseStage, CaseStageTransition
 from loanlit.cases.services._common import Recorded, assign_changes, bump, law_error, lock_case, record_one, today
 from loanlit.core.errors import DomainError
@@ -19,8 +21,11 @@ from loanlit.core.models import Creditor, OrgUnit
 from loanlit.law import causes
 from loanlit.law.money import LawInputError
 from loanlit.loans.models import LoanContract
+from loanlit.parties.services import builder, bulk_insert
 
 INITIAL_STAGE = CaseStage.PRE_LITIGATION
+# Choices' ``.values`` is rebuilt on every access; a batch checks it for every row.
+_PRIORITIES = frozenset(Case.Priority.values)
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def _validate_rows(actor: Any, rows: Sequence[CaseOpenInput]) -> list[_Prepared]
             cause = causes.cause_by_name(row.cause_of_action)
         except LawInputError as error:
             raise law_error(error) from None
-        if row.priority not in Case.Priority.values:
+        if row.priority not in _PRIORITIES:
             raise DomainError(_("Unknown priority: %(value)s") % {"value": row.priority}, code="invalid_priority")
         if row.stage not in (INITIAL_STAGE, CaseStage.FILED):
             raise DomainError(_("A new case starts before or at filing."), code="invalid_stage")
@@ -133,15 +138,18 @@ def cases_open_batch(*, actor: Any, rows: Sequence[CaseOpenInput]) -> list[Case]
         first = _take_numbers(unit, year, len(items))
         for offset, item in enumerate(items):
             numbers[id(item)] = internal_number(unit, year, first + offset)
+    make_case = builder(Case)
     cases = [
-        Case(
+        make_case.new(
+            related={
+                "creditor": item.row.creditor,
+                "handling_unit": item.row.handling_unit,
+                "handler": item.row.handler,
+            },
             internal_no=numbers[id(item)],
-            creditor=item.row.creditor,
-            handling_unit=item.row.handling_unit,
             unit_path=item.row.handling_unit.path,
             cause_of_action=item.cause_name,
             cause_version=item.row.cause_version,
-            handler=item.row.handler,
             priority=item.row.priority,
             tags=list(item.row.tags),
             stage_id=item.row.stage,
@@ -150,20 +158,22 @@ def cases_open_batch(*, actor: Any, rows: Sequence[CaseOpenInput]) -> list[Case]
         )
         for item in prepared
     ]
-    Case.objects.bulk_create(cases)
+    bulk_insert(Case, cases)
+    make_link = builder(CaseLoan)
     links = [
-        CaseLoan(case=case, loan_id=loan_id, linked_on=item.opened_on)
+        make_link.new(related={"case": case}, loan_id=loan_id, linked_on=item.opened_on)
         for case, item in zip(cases, prepared, strict=True)
         for loan_id in item.loan_ids
     ]
-    CaseLoan.objects.bulk_create(links)
+    bulk_insert(CaseLoan, links)
     Through = Case.co_handlers.through
-    Through.objects.bulk_create(
+    bulk_insert(
+        Through,
         [
             Through(case_id=case.pk, user_id=user.pk)
             for case, item in zip(cases, prepared, strict=True)
             for user in {u.pk: u for u in item.row.co_handlers}.values()
-        ]
+        ],
     )
     rec = Recorded(actor)
     for case, item in zip(cases, prepared, strict=True):
@@ -186,7 +196,10 @@ def cases_open_batch(*, actor: Any, rows: Sequence[CaseOpenInput]) -> list[Case]
                 "opened_on": item.opened_on,
             },
         )
-    rec.write()
+    # What ``Recorded.write`` does, with the faster bulk insert for the events.
+    bulk_insert(CaseEvent, rec.events)
+    audit.record_many(actor=rec.actor, items=rec.audit_items)
+    notify_listeners(rec.events)
     return cases
 
 

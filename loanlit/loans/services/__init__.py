@@ -44,7 +44,14 @@ from loanlit.loans.models import (
 )
 from loanlit.parties import services as party_services
 from loanlit.parties.models import Party
-from loanlit.parties.services import PartyInput, PartyUpsertResult, PreparedParty, bulk_insert, require_creditor_access
+from loanlit.parties.services import (
+    PartyInput,
+    PartyUpsertResult,
+    PreparedParty,
+    builder,
+    bulk_insert,
+    require_creditor_access,
+)
 
 ZERO: Final = Decimal("0.00")
 CONTRACT_NO_MAX_LENGTH: Final = 64
@@ -295,10 +302,20 @@ def _rate(value: object, label: object, *, allow_none: bool = False) -> Decimal 
         if allow_none:
             return None
         raise _RowError(_("%(field)s is missing.") % {"field": label})
-    try:
-        rate = m.to_rate(value)  # type: ignore[arg-type]
-    except m.MoneyError as exc:
-        raise _RowError(f"{label}: {exc.message}") from None
+    if (
+        type(value) is Decimal
+        and value.is_finite()
+        and -m.RATE_PLACES <= value.as_tuple().exponent <= 0  # type: ignore[operator]  # finite: an int
+        and m.RATE_MIN <= value <= m.RATE_MAX
+    ):
+        # Exactly what to_rate returns for it (six places, no rounding needed), without translating
+        # its messages for every row of a bulk import.
+        rate = value.quantize(m.RATE_QUANTUM)
+    else:
+        try:
+            rate = m.to_rate(value)  # type: ignore[arg-type]
+        except m.MoneyError as exc:
+            raise _RowError(f"{label}: {exc.message}") from None
     if rate < 0:
         raise _RowError(_("%(field)s cannot be negative.") % {"field": label})
     return rate
@@ -439,9 +456,9 @@ def _prepare_loan(
         except m.MoneyError as exc:
             raise _RowError(str(exc.message)) from None
 
-    loan = LoanContract(
-        creditor=creditor,
-        unit=unit,
+    created_by = party_services.acting_user(actor)
+    loan: LoanContract = builder(LoanContract).new(
+        related={"creditor": creditor, "unit": unit, "created_by": created_by},
         unit_path=unit.path,
         contract_no=contract_no,
         product=product,
@@ -464,7 +481,6 @@ def _prepare_loan(
         written_off_on=written_off_on,
         external_ref=external_ref,
         import_baseline=dict(row.import_baseline or {}),
-        created_by=party_services.acting_user(actor),
     )
 
     parties: list[PreparedParty] = []
@@ -491,7 +507,7 @@ def _prepare_loan(
         seen_seq.add(item.seq)
         label = Label(gettext_lazy("Instalment %(n)d"), n=item.seq)
         instalments.append(
-            RepaymentInstalment(
+            builder(RepaymentInstalment).new(
                 seq=item.seq,
                 due_date=_date(item.due_date, label, allow_none=False),  # type: ignore[misc]  # required: never None
                 currency=currency,
@@ -508,7 +524,8 @@ def _prepare_loan(
         if not isinstance(snap, SnapshotInput):
             raise _RowError(_("The balance snapshot is malformed."))
         snapshot_label = Label(gettext_lazy("Balance snapshot"))
-        snapshot = LoanBalanceSnapshot(
+        snapshot = builder(LoanBalanceSnapshot).new(
+            related={"recorded_by": loan.created_by},
             as_of=_date(snap.as_of, snapshot_label, allow_none=False),  # type: ignore[misc]  # required: never None
             currency=currency,
             principal=_money(snap.principal, snapshot_label),
@@ -518,7 +535,6 @@ def _prepare_loan(
             compound=_money(snap.compound, snapshot_label),
             fees=_money(snap.fees, snapshot_label),
             source=_choice(snap.source, LoanBalanceSnapshot.Source, snapshot_label),
-            recorded_by=loan.created_by,
         )
 
     guarantees: list[_PreparedGuarantee] = []
@@ -707,6 +723,7 @@ def loans_import_batch(
     loans = [prepared.loan for prepared in accepted]
     bulk_insert(LoanContract, loans)
     links: list[LoanParty] = []
+    make_link = builder(LoanParty)
     instalments: list[RepaymentInstalment] = []
     snapshots: list[LoanBalanceSnapshot] = []
     for prepared, mine in zip(accepted, row_parties, strict=True):
@@ -718,7 +735,7 @@ def loans_import_batch(
             if (party.pk, role) in seen_links:  # the same person listed twice in one role
                 continue
             seen_links.add((party.pk, role))
-            links.append(LoanParty(loan=loan, party=party, role=role, position=position))
+            links.append(make_link.new(related={"loan": loan, "party": party}, role=role, position=position))
         for instalment in prepared.instalments:
             instalment.loan = loan
             instalments.append(instalment)
