@@ -371,8 +371,12 @@ def _tags(text: Any) -> list[str]:
 def _party_input(name: Any, id_number: Any, mobile: Any = "", address: Any = "") -> PartyInput:
     number = str(id_number or "")
     kind = Party.Kind.PERSON
-    if number and not identifiers.validate_resident_id(number).valid and identifiers.validate_uscc(number).valid:
-        kind = Party.Kind.COMPANY
+    if number and not identifiers.validate_resident_id(number).valid:
+        # A company only for a code that is wholly a USCC, its embedded organisation code included: about
+        # one resident ID in 31 with a wrong check digit also passes the USCC's own check character.
+        uscc = identifiers.validate_uscc(number)
+        if uscc.valid and not uscc.warnings:
+            kind = Party.Kind.COMPANY
     return PartyInput(
         name=str(name or ""),
         kind=kind,

@@ -439,6 +439,20 @@ def test_a_resident_id_with_a_wrong_check_character_or_birth_date_is_a_row_error
     assert Party.objects.count() == before["parties.Party"] + 1
 
 
+def test_a_resident_id_whose_wrong_check_digit_happens_to_pass_as_a_uscc_is_still_a_row_error(
+    personas: Any,
+) -> None:
+    # 44011119600101407 + "0" is the resident ID; with "1" it is wrong, yet the USCC check character
+    # of those 17 characters is "1" too (its embedded organisation code fails): found by bench_imports.
+    wrong = "440111196001014071"
+    before = table_counts()
+    rows, total = run(personas, [values(1, borrower_id=wrong), values(2)])
+    assert [m.split(" is not")[0] for m in messages(rows[0])] == ["Borrower's ID number"]
+    assert total.created == 1
+    assert Party.objects.count() == before["parties.Party"] + 1
+    assert not Party.objects.filter(kind=Party.Kind.COMPANY).exists()
+
+
 def test_the_error_report_masks_personal_data_for_a_reader_who_may_not_unmask(personas: Any, run_jobs: Any) -> None:
     import openpyxl
 
