@@ -52,6 +52,17 @@ def _past(form: forms.Form, data: dict[str, Any], *names: str) -> None:
             form.add_error(name, _("This date cannot be in the future."))
 
 
+class PastDatesMixin:
+    """Refuses a day after today in each of the form's ``past_dates`` fields (the services check again)."""
+
+    past_dates: tuple[str, ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # type: ignore[misc]
+        _past(self, data, *self.past_dates)  # type: ignore[arg-type]
+        return data
+
+
 class CaseChoicesMixin:
     """Choices limited to the (already scoped) case: its proceedings, assets, debtors."""
 
@@ -60,7 +71,7 @@ class CaseChoicesMixin:
             self.fields[name].queryset = queryset  # type: ignore[attr-defined]
 
 
-class AssetForm(CaseChoicesMixin, StyledForm):
+class AssetForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     kind = forms.ChoiceField(label=_("Kind of asset"), choices=Asset.Kind.choices)
     description = forms.CharField(
         label=_("Description"),
@@ -77,10 +88,7 @@ class AssetForm(CaseChoicesMixin, StyledForm):
     estimated_value = MoneyFormField(label=_("Estimated value"), required=False, min_value=ZERO)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "found_on")
-        return data
+    past_dates = ("found_on",)
 
 
 class AssetEditForm(VersionedForm):
@@ -100,7 +108,7 @@ class AssetEditForm(VersionedForm):
         }
 
 
-class MeasureForm(CaseChoicesMixin, StyledForm):
+class MeasureForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     asset = forms.ModelChoiceField(label=_("Asset"), queryset=NONE)
     kind = forms.ChoiceField(label=_("Measure"), choices=Measure.Kind.choices)
     basis = forms.ChoiceField(label=_("Basis"), choices=Measure.Basis.choices)
@@ -132,13 +140,10 @@ class MeasureForm(CaseChoicesMixin, StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["court"].queryset = _courts()  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "started_on")
-        return data
+    past_dates = ("started_on",)
 
 
-class RenewForm(VersionedForm):
+class RenewForm(PastDatesMixin, VersionedForm):
     renewed_on = forms.DateField(label=_("Renewed on"), widget=DATE_WIDGET)
     applied_on = forms.DateField(label=_("Applied for on"), required=False, widget=DATE_WIDGET)
     term_months = forms.IntegerField(
@@ -147,27 +152,21 @@ class RenewForm(VersionedForm):
     stated_expiry = forms.DateField(label=_("Expiry stated by the court"), required=False, widget=DATE_WIDGET)
     ruling_no = forms.CharField(label=_("Ruling number"), max_length=100, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "renewed_on", "applied_on")
-        return data
+    past_dates = ("renewed_on", "applied_on")
 
     @staticmethod
     def current_for(measure: Measure) -> dict[str, Any]:
         return {"version": measure.version, "renewed_on": None, "term_months": measure.term_months}
 
 
-class ReleaseForm(VersionedForm):
+class ReleaseForm(PastDatesMixin, VersionedForm):
     released_on = forms.DateField(label=_("Released on"), widget=DATE_WIDGET)
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "released_on")
-        return data
+    past_dates = ("released_on",)
 
 
-class GuaranteeForm(CaseChoicesMixin, StyledForm):
+class GuaranteeForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     insurer = forms.CharField(label=_("Insurer"), max_length=200)
     letter_no = forms.CharField(label=_("Letter of guarantee number"), max_length=100)
     issued_on = forms.DateField(label=_("Issued on"), widget=DATE_WIDGET)
@@ -176,10 +175,7 @@ class GuaranteeForm(CaseChoicesMixin, StyledForm):
     paid_on = forms.DateField(label=_("Premium paid on"), widget=DATE_WIDGET)
     proceeding = forms.ModelChoiceField(label=_("Proceeding"), queryset=NONE, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "issued_on", "paid_on")
-        return data
+    past_dates = ("issued_on", "paid_on")
 
 
 class ApplyForm(StyledForm):
@@ -212,20 +208,17 @@ class RecordForm(VersionedForm):
     allocation_order = forms.ChoiceField(label=_("Order of payment"), choices=EnforcementRecord.AllocationOrder.choices)
 
 
-class SearchForm(CaseChoicesMixin, StyledForm):
+class SearchForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     searched_on = forms.DateField(label=_("Searched on"), widget=DATE_WIDGET)
     channel = forms.ChoiceField(label=_("Channel"), choices=AssetSearch.Channel.choices)
     result = forms.ChoiceField(label=_("Result"), choices=AssetSearch.Result.choices)
     proceeding = forms.ModelChoiceField(label=_("Proceeding"), queryset=NONE, required=False)
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "searched_on")
-        return data
+    past_dates = ("searched_on",)
 
 
-class RestrictionForm(CaseChoicesMixin, StyledForm):
+class RestrictionForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     party = forms.ModelChoiceField(label=_("Debtor"), queryset=NONE)
     kind = forms.ChoiceField(label=_("Restriction"), choices=DebtorRestriction.Kind.choices)
     applied_on = forms.DateField(label=_("Applied for on"), widget=DATE_WIDGET)
@@ -233,10 +226,7 @@ class RestrictionForm(CaseChoicesMixin, StyledForm):
     proceeding = forms.ModelChoiceField(label=_("Proceeding"), queryset=NONE, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "applied_on", "granted_on")
-        return data
+    past_dates = ("applied_on", "granted_on")
 
 
 class RestrictionEditForm(VersionedForm):
@@ -249,7 +239,7 @@ class RestrictionEditForm(VersionedForm):
         return {"version": row.version, "granted_on": row.granted_on, "removed_on": row.removed_on, "note": row.note}
 
 
-class AuctionStepForm(CaseChoicesMixin, StyledForm):
+class AuctionStepForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     asset = forms.ModelChoiceField(label=_("Asset"), queryset=NONE)
     step = forms.ChoiceField(label=_("Step"), choices=AuctionStep.Step.choices)
     held_on = forms.DateField(label=_("Date"), widget=DATE_WIDGET)
@@ -263,13 +253,10 @@ class AuctionStepForm(CaseChoicesMixin, StyledForm):
     online = forms.BooleanField(label=_("Online judicial auction"), required=False, initial=True)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "held_on")
-        return data
+    past_dates = ("held_on",)
 
 
-class DistributionForm(StyledForm):
+class DistributionForm(PastDatesMixin, StyledForm):
     applied_on = forms.DateField(label=_("Applied on"), widget=DATE_WIDGET)
     claimed = MoneyFormField(label=_("Amount claimed"), min_value=ZERO)
     court = forms.ModelChoiceField(label=_("Distributing court"), queryset=NONE, required=False)
@@ -283,10 +270,7 @@ class DistributionForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["court"].queryset = _courts()  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "applied_on")
-        return data
+    past_dates = ("applied_on",)
 
 
 class DistributionEditForm(VersionedForm):
@@ -306,7 +290,7 @@ class DistributionEditForm(VersionedForm):
         }
 
 
-class PaymentForm(CaseChoicesMixin, StyledForm):
+class PaymentForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     received_on = forms.DateField(label=_("Received on"), widget=DATE_WIDGET)
     amount = MoneyFormField(label=_("Amount"), min_value=ZERO)
     source = forms.ChoiceField(label=_("Source"), choices=PAYMENT_SOURCES, initial="court_enforcement")
@@ -319,16 +303,13 @@ class PaymentForm(CaseChoicesMixin, StyledForm):
             raise forms.ValidationError(_("Enter an amount greater than zero."))
         return amount
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "received_on")
-        return data
+    past_dates = ("received_on",)
 
 
 _LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*[,;\s]\s*([0-9][0-9,]*(?:\.\d{1,2})?)\s*$")
 
 
-class SettlementForm(CaseChoicesMixin, StyledForm):
+class SettlementForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     proceeding = forms.ModelChoiceField(label=_("Enforcement"), queryset=NONE)
     agreed_on = forms.DateField(label=_("Agreed on"), widget=DATE_WIDGET)
     instalments = forms.CharField(
@@ -363,19 +344,13 @@ class SettlementForm(CaseChoicesMixin, StyledForm):
             raise forms.ValidationError(_("Enter at most 120 instalments."))
         return rows
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "agreed_on")
-        return data
+    past_dates = ("agreed_on",)
 
 
-class InstalmentPayForm(VersionedForm):
+class InstalmentPayForm(PastDatesMixin, VersionedForm):
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "paid_on")
-        return data
+    past_dates = ("paid_on",)
 
 
 class BreachForm(VersionedForm):
@@ -401,7 +376,7 @@ class BreachForm(VersionedForm):
         return data
 
 
-class ObjectionForm(StyledForm):
+class ObjectionForm(PastDatesMixin, StyledForm):
     court = forms.ModelChoiceField(label=_("Court"), queryset=NONE)
     filed_on = forms.DateField(label=_("Filed on"), widget=DATE_WIDGET)
     court_case_number = forms.CharField(
@@ -412,13 +387,10 @@ class ObjectionForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["court"].queryset = _courts()  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "filed_on")
-        return data
+    past_dates = ("filed_on",)
 
 
-class TerminateForm(CaseChoicesMixin, VersionedForm):
+class TerminateForm(PastDatesMixin, CaseChoicesMixin, VersionedForm):
     terminated_on = forms.DateField(label=_("Ruling dated"), widget=DATE_WIDGET)
     ruling_no = forms.CharField(label=_("Ruling number"), max_length=100)
     asset_search = forms.ModelChoiceField(label=_("Supporting asset search"), queryset=NONE)
@@ -426,25 +398,19 @@ class TerminateForm(CaseChoicesMixin, VersionedForm):
         label=_("Review every (months)"), min_value=1, max_value=60, initial=DEFAULT_REVIEW_MONTHS
     )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "terminated_on")
-        return data
+    past_dates = ("terminated_on",)
 
 
-class ReviewForm(VersionedForm):
+class ReviewForm(PastDatesMixin, VersionedForm):
     reviewed_on = forms.DateField(label=_("Searched on"), widget=DATE_WIDGET)
     channel = forms.ChoiceField(label=_("Channel"), choices=AssetSearch.Channel.choices)
     result = forms.ChoiceField(label=_("Result"), choices=AssetSearch.Result.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "reviewed_on")
-        return data
+    past_dates = ("reviewed_on",)
 
 
-class ResumeForm(CaseChoicesMixin, VersionedForm):
+class ResumeForm(PastDatesMixin, CaseChoicesMixin, VersionedForm):
     lead = forms.ModelChoiceField(label=_("New asset lead"), queryset=NONE)
     court = forms.ModelChoiceField(label=_("Court"), queryset=NONE)
     applied_on = forms.DateField(label=_("Applied on"), widget=DATE_WIDGET)
@@ -456,27 +422,21 @@ class ResumeForm(CaseChoicesMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.fields["court"].queryset = _courts()  # type: ignore[attr-defined]
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "applied_on")
-        return data
+    past_dates = ("applied_on",)
 
 
 class FollowUpDoneForm(VersionedForm):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class WriteOffForm(CaseChoicesMixin, StyledForm):
+class WriteOffForm(PastDatesMixin, CaseChoicesMixin, StyledForm):
     loan = forms.ModelChoiceField(label=_("Loan"), queryset=NONE)
     written_off_on = forms.DateField(label=_("Written off on"), widget=DATE_WIDGET)
     amount = MoneyFormField(label=_("Amount written off"), min_value=ZERO)
     approval_ref = forms.CharField(label=_("Approval reference"), max_length=100)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "written_off_on")
-        return data
+    past_dates = ("written_off_on",)
 
 
 class EvidenceForm(VersionedForm):
@@ -484,7 +444,7 @@ class EvidenceForm(VersionedForm):
     reference = forms.CharField(label=_("Where it is"), max_length=200, required=False)
 
 
-class TransferForm(StyledForm):
+class TransferForm(PastDatesMixin, StyledForm):
     creditor = forms.ModelChoiceField(label=_("Creditor"), queryset=NONE)
     buyer = forms.CharField(label=_("Buyer"), max_length=200)
     buyer_uscc = forms.CharField(label=_("Buyer's unified social credit code"), max_length=18, required=False)
@@ -518,7 +478,4 @@ class TransferForm(StyledForm):
             raise forms.ValidationError(_("Enter at most 1,000 cases at a time."))
         return numbers
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        _past(self, data, "agreed_on")
-        return data
+    past_dates = ("agreed_on",)

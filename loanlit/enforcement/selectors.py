@@ -166,9 +166,9 @@ def asset_for_case(*, case: Case, pk: int) -> Asset:
     return found
 
 
-def _one(model: Any, case: Case, pk: int, **related: Any) -> Any:
-    qs = model.objects.filter(case=case, pk=pk)
-    found = qs.first()
+def _one(model: Any, case: Case, pk: int) -> Any:
+    """The row ``pk`` of ``model`` in ``case``; another case's row is a 404 like a missing one."""
+    found = model.objects.filter(case=case, pk=pk).first()
     if found is None:
         raise Http404
     return found

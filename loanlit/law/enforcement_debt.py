@@ -27,6 +27,7 @@ from loanlit.law.allocation import (
     DELAYED_PERFORMANCE_INTEREST,
     JUDGMENT_DEBT,
     Allocation,
+    allocate,
     allocate_in_enforcement,
 )
 from loanlit.law.explain import Msg, register
@@ -167,11 +168,10 @@ def debt_position(
         if payment.paid_on > as_of:
             continue
         accrue(payment.paid_on)
-        to_debt = require_money(payment.to_judgment_debt, name="to_judgment_debt")
-        for bucket in order:
-            part = min(left[bucket], to_debt)
+        within = allocate(require_money(payment.to_judgment_debt, name="to_judgment_debt"), left, order)
+        for bucket, part in within.applied:
             left[bucket] -= part
-            to_debt -= part
+        to_debt = within.remainder
         if to_debt > 0:
             # The debt was lowered after this payment (a cost refunded): the excess is shown, not re-applied.
             lines.append(Msg("enforcement_debt.overpaid", {"paid_on": payment.paid_on.isoformat(), "excess": to_debt}))

@@ -1,4 +1,7 @@
-"""Shared pieces of the enforcement services: scope guards, locks, audit on the case stream, law errors."""
+"""Shared pieces of the enforcement services: scope guards, locks, audit on the case stream, law errors.
+
+The case services' helpers (bump, law_error, money_str, require_amount, today) are re-exported from here, so
+the enforcement services import one module."""
 
 from __future__ import annotations
 
@@ -8,25 +11,24 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loanlit.audit import services as audit
 from loanlit.cases import access
 from loanlit.cases.models import Case, Proceeding
-from loanlit.core import money as m
+from loanlit.cases.services import _common as case_common
+from loanlit.cases.services._common import bump as bump
+from loanlit.cases.services._common import law_error as law_error
+from loanlit.cases.services._common import money_str as money_str
+from loanlit.cases.services._common import require_amount as require_amount
+from loanlit.cases.services._common import today as today
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.core.models import VersionedModel
 from loanlit.law.calendar import Calendar
-from loanlit.law.money import LawInputError
 
 M = TypeVar("M", bound=VersionedModel)
 
 WRITE_OFF_CODE = "enforcement.write_off"
-
-
-def today() -> date:
-    return timezone.localdate()
 
 
 def law_calendar() -> Calendar:
@@ -35,22 +37,10 @@ def law_calendar() -> Calendar:
     return rules_calendar()
 
 
-def law_error(error: LawInputError) -> DomainError:
-    """A law/ refusal as a translated domain error (law/ texts are zh-Hans or English per active language)."""
-    from loanlit.rules.texts import law_message
-
-    return DomainError(law_message(error), code=error.code, params={k: str(v) for k, v in error.params.items()})
-
-
-def lock_case(case: Case) -> Case:
-    """Scope check for a write, then the case row locked (serialises writes on one case on PostgreSQL)."""
-    return Case.objects.select_for_update().select_related("creditor", "handling_unit").get(pk=case.pk)
-
-
 def require_case_write(actor: Any, case: Case) -> Case:
     """``actor`` may edit ``case`` (None is the system) and the case is open; returns the locked case."""
     access.require_edit(actor, case)
-    locked = lock_case(case)
+    locked = case_common.lock_case(case.pk)
     if locked.is_closed:
         raise DomainError(_("This case is closed."), code="case_closed")
     return locked
@@ -71,9 +61,14 @@ def lock_versioned(model: type[M], pk: int, version: int) -> M:
     return row
 
 
-def bump(row: VersionedModel, *fields: str) -> None:
-    row.version += 1
-    row.save(update_fields=[*fields, "version", "updated_at"])
+def apply_changes(row: models.Model, wanted: Mapping[str, Any], *, money: tuple[str, ...] = ()) -> dict[str, list[Any]]:
+    """Set the fields of ``wanted`` that differ on ``row``; returns ``{name: [old, new]}`` for the audit, the
+    ``money`` fields as decimal strings. Saving (``bump(row, *changes)``) is the caller's."""
+    changes = case_common.assign_changes(row, wanted)
+    for name in money:
+        if name in changes:
+            changes[name] = [money_str(value) for value in changes[name]]
+    return changes
 
 
 def check_proceeding(case: Case, proceeding: Proceeding | None, *, kinds: frozenset[str] | None = None) -> None:
@@ -83,16 +78,6 @@ def check_proceeding(case: Case, proceeding: Proceeding | None, *, kinds: frozen
         raise DomainError(_("The proceeding belongs to another case."), code="proceeding_other_case")
     if kinds is not None and proceeding.kind not in kinds:
         raise DomainError(_("Choose an enforcement proceeding."), code="proceeding_kind")
-
-
-def require_amount(value: object, *, allow_zero: bool = False) -> Decimal:
-    try:
-        amount = m.to_money(value)  # type: ignore[arg-type]
-    except m.MoneyError as exc:
-        raise DomainError(str(exc.message), code="invalid_amount") from None
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise DomainError(_("Enter an amount greater than zero."), code="invalid_amount")
-    return amount
 
 
 def optional_amount(value: object) -> Decimal | None:
@@ -113,10 +98,6 @@ def clean_text(value: str, max_length: int) -> str:
             code="too_long",
         )
     return text
-
-
-def money_str(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
 
 
 def record(*, actor: Any, case_id: int, action: str, target: models.Model | None, changes: Mapping[str, Any]) -> None:

@@ -29,6 +29,7 @@ from loanlit.enforcement.models import (
     WriteOff,
 )
 from loanlit.enforcement.services._common import (
+    apply_changes,
     bump,
     check_proceeding,
     clean_text,
@@ -358,11 +359,9 @@ def restriction_update(
     row = lock_versioned(DebtorRestriction, restriction.pk, version)
     _restriction_dates(row.applied_on, granted_on, removed_on)
     wanted = {"granted_on": granted_on, "removed_on": removed_on, "note": clean_text(note, 300)}
-    changes = {k: [getattr(row, k), v] for k, v in wanted.items() if getattr(row, k) != v}
+    changes = apply_changes(row, wanted)
     if not changes:
         return row
-    for name, value in wanted.items():
-        setattr(row, name, value)
     bump(row, *changes)
     record(actor=actor, case_id=row.case_id, action="restriction.updated", target=row, changes=changes)
     return row
@@ -625,15 +624,9 @@ def distribution_claim_update(
         if plan_on < row.applied_on:
             raise DomainError(_("The plan cannot precede the application."), code="invalid_dates")
     wanted: dict[str, Any] = {"status": status, "plan_on": plan_on, "allotted": amount, "note": clean_text(note, 300)}
-    changes = {
-        k: [money_str(getattr(row, k)) if k == "allotted" else getattr(row, k), money_str(v) if k == "allotted" else v]
-        for k, v in wanted.items()
-        if getattr(row, k) != v
-    }
+    changes = apply_changes(row, wanted, money=("allotted",))
     if not changes:
         return row
-    for name, value in wanted.items():
-        setattr(row, name, value)
     bump(row, *changes)
     record(actor=actor, case_id=row.case_id, action="distribution.updated", target=row, changes=changes)
     return row

@@ -16,6 +16,7 @@ from loanlit.core.fields.kinds import PersonalDataError
 from loanlit.enforcement.models import Asset, Measure, MeasureRenewal, PreservationGuarantee
 from loanlit.enforcement.services import _deadlines
 from loanlit.enforcement.services._common import (
+    apply_changes,
     bump,
     check_proceeding,
     clean_text,
@@ -139,18 +140,10 @@ def asset_update(
         "estimated_value": optional_amount(estimated_value),
         "note": clean_text(note, 300),
     }
-    changes = {
-        k: [money_str(getattr(row, k)) if k == "estimated_value" else getattr(row, k), v]
-        for k, v in wanted.items()
-        if getattr(row, k) != v
-    }
+    changes = apply_changes(row, wanted, money=("estimated_value",))
     if not changes:
         return row
-    for name, value in wanted.items():
-        setattr(row, name, value)
     bump(row, *changes)
-    if "estimated_value" in changes:
-        changes["estimated_value"][1] = money_str(row.estimated_value)
     record(actor=actor, case_id=row.case_id, action="asset.updated", target=row, changes=changes)
     return row
 

@@ -330,3 +330,45 @@ def test_every_section_renders_in_both_languages(client, personas, settings):
             assert f'id="{anchor}"' in html
         assert f'id="termination-{built.termination.pk}"' in html
     assert "账销案存" in html  # the zh-Hans page
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_case_page_and_the_expiring_list_take_the_same_queries_for_one_measure_or_three(client, personas, measured):
+    world, _measure = measured
+    client.force_login(personas.case_handler)
+    urls = [reverse("enforcement:case", args=[world.case.pk]), reverse("enforcement:expiring_measures") + "?days=400"]
+    with time_machine.travel(NOW, tick=False):
+        before = [_queries(client, url) for url in urls]
+        for day in (11, 12):
+            services.measure_record(
+                actor=None,
+                case=world.case,
+                asset=deposit(world, found_on=dt.date(2025, 4, day)),
+                kind="freeze",
+                basis="enforcement",
+                started_on=dt.date(2025, 4, day),
+            )
+        assert Measure.objects.filter(case=world.case).count() == 3
+        assert [_queries(client, url) for url in urls] == before
+
+
+def test_a_measure_started_tomorrow_is_refused_on_its_field_and_nothing_is_written(client, personas, world):
+    asset = deposit(world)
+    client.force_login(personas.case_handler)
+    before = row_counts()
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(
+            reverse("enforcement:measure_add", args=[world.case.pk]),
+            {"asset": asset.pk, "kind": "freeze", "basis": "enforcement", "started_on": "2026-03-21", "rank": "first"},
+        )
+    assert response.status_code == 200
+    assert response.context["form"].errors["started_on"] == ["This date cannot be in the future."]
+    assert row_counts() == before

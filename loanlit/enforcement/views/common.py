@@ -19,8 +19,8 @@ from loanlit.cases.views.common import (
     render_form,
     save_or_conflict,
 )
+from loanlit.enforcement.services._common import WRITE_OFF_CODE
 
-WRITE_OFF_CODE = "enforcement.write_off"
 FORM_TEMPLATE = "enforcement/form_page.html"
 
 
