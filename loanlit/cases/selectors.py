@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
@@ -52,12 +53,14 @@ __all__ = [
     "case_co_handlers",
     "case_count_capped",
     "case_events_for_user",
+    "case_filters_from_search",
     "case_get_for_user",
     "case_list_for_user",
     "case_loan_links",
     "case_outstanding",
     "case_parties",
     "case_proceedings",
+    "case_search_choices",
     "cases_for_party",
     "co_handler_choices",
     "courts",
@@ -222,6 +225,43 @@ def search_q(raw: str) -> Q:
     for ids in _route(unicodedata.normalize("NFKC", raw).strip()):
         found |= Q(pk__in=ids)
     return found
+
+
+def case_search_choices(*, user: Any) -> dict[str, QuerySet[Any]]:
+    """The choices the case list's search form (``CaseSearchForm``) offers ``user``: units, handlers and
+    law firms in scope. The list and its exports build the form with these, so both read a query alike."""
+    from loanlit.accounts.selectors import org_units_visible_to
+
+    return {
+        "units": org_units_visible_to(user),
+        "handlers": handler_choices(user=user),
+        "law_firms": law_firms_for_user(user=user),
+    }
+
+
+def case_filters_from_search(params: Mapping[str, Any]) -> CaseFilters:
+    """The filters for the case list search form's cleaned values (``{}`` when nothing was asked):
+    the one mapping the list and its exports share."""
+
+    def pk(name: str) -> int | None:
+        value = params.get(name)
+        return value.pk if value is not None else None
+
+    stage = params.get("stage")
+    return CaseFilters(
+        q=params.get("q") or "",
+        stage=stage.code if stage is not None else "",
+        unit=pk("unit"),
+        court=pk("court"),
+        handler=pk("handler"),
+        law_firm=pk("law_firm"),
+        product=params.get("product") or "",
+        cause=params.get("cause") or "",
+        overdue=params.get("overdue") or "",
+        opened_from=params.get("opened_from"),
+        opened_to=params.get("opened_to"),
+        sort=params.get("sort") or DEFAULT_SORT,
+    )
 
 
 def case_list_for_user(*, user: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:

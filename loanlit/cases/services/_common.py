@@ -16,6 +16,7 @@ from loanlit.audit import services as audit
 from loanlit.cases.events import notify_listeners
 from loanlit.cases.models import Case, CaseEvent, Proceeding
 from loanlit.core import money as m
+from loanlit.core.bulk import bulk_insert
 from loanlit.core.errors import DomainError, StaleVersionError
 from loanlit.law.money import LawInputError
 
@@ -135,7 +136,7 @@ class Recorded:
         )
 
     def write(self) -> None:
-        CaseEvent.objects.bulk_create(self.events)
+        bulk_insert(CaseEvent, self.events)
         audit.record_many(actor=self.actor, items=self.audit_items)
         # Same transaction: deadlines that hang off these events commit or roll back with them.
         notify_listeners(self.events)

@@ -11,17 +11,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from loanlit.audit import services as audit
 from loanlit.cases import access
-from loanlit.cases.events import notify_listeners
 from loanlit.cases.models import Case, CaseCounter, CaseEvent, CaseLoan, CaseStage, CaseStageTransition
 from loanlit.cases.services._common import Recorded, assign_changes, bump, law_error, lock_case, record_one, today
+from loanlit.core.bulk import builder, bulk_insert
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor, OrgUnit
 from loanlit.law import causes
 from loanlit.law.money import LawInputError
 from loanlit.loans.models import LoanContract
-from loanlit.parties.services import builder, bulk_insert
 
 INITIAL_STAGE = CaseStage.PRE_LITIGATION
 # Choices' ``.values`` is rebuilt on every access; a batch checks it for every row.
@@ -196,10 +194,7 @@ def cases_open_batch(*, actor: Any, rows: Sequence[CaseOpenInput]) -> list[Case]
                 "opened_on": item.opened_on,
             },
         )
-    # What ``Recorded.write`` does, with the faster bulk insert for the events.
-    bulk_insert(CaseEvent, rec.events)
-    audit.record_many(actor=rec.actor, items=rec.audit_items)
-    notify_listeners(rec.events)
+    rec.write()
     return cases
 
 
@@ -402,7 +397,7 @@ def case_update(
             )
         wanted["handler"] = handler
     if priority is not _UNSET:
-        if priority not in Case.Priority.values:
+        if priority not in _PRIORITIES:
             raise DomainError(_("Unknown priority: %(value)s") % {"value": priority}, code="invalid_priority")
         wanted["priority"] = priority
     if tags is not _UNSET:

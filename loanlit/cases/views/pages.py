@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from loanlit.accounts.selectors import org_units_visible_to
 from loanlit.cases import access, selectors
 from loanlit.cases.forms import CaseSearchForm
 from loanlit.cases.models import Case
@@ -69,30 +68,8 @@ def _parse_after(raw: str) -> tuple[date, int] | None:
         return None
 
 
-def _filters(params: dict[str, Any]) -> selectors.CaseFilters:
-    def pk(name: str) -> int | None:
-        value = params.get(name)
-        return value.pk if value is not None else None
-
-    stage = params.get("stage")
-    return selectors.CaseFilters(
-        q=params.get("q") or "",
-        stage=stage.code if stage is not None else "",
-        unit=pk("unit"),
-        court=pk("court"),
-        handler=pk("handler"),
-        law_firm=pk("law_firm"),
-        product=params.get("product") or "",
-        cause=params.get("cause") or "",
-        overdue=params.get("overdue") or "",
-        opened_from=params.get("opened_from"),
-        opened_to=params.get("opened_to"),
-        sort=params.get("sort") or selectors.DEFAULT_SORT,
-    )
-
-
 def _list_page(user: Any, params: dict[str, Any]) -> ListPage:
-    filters = _filters(params)
+    filters = selectors.case_filters_from_search(params)
     qs = selectors.case_list_for_user(user=user, filters=filters)
     count, capped = selectors.case_count_capped(qs, cap=COUNT_CAP)
     after = _parse_after(params.get("after") or "")
@@ -114,13 +91,7 @@ def _list_page(user: Any, params: dict[str, Any]) -> ListPage:
 
 
 def _search_form(request: HttpRequest) -> CaseSearchForm:
-    user = request.user
-    return CaseSearchForm(
-        request.GET or None,
-        units=org_units_visible_to(user),  # type: ignore[arg-type]
-        handlers=selectors.handler_choices(user=user),
-        law_firms=selectors.law_firms_for_user(user=user),
-    )
+    return CaseSearchForm(request.GET or None, **selectors.case_search_choices(user=request.user))
 
 
 def _querystring(request: HttpRequest) -> str:

@@ -1,9 +1,9 @@
 """The case list's query string → ``CaseFilters``, exactly as the list reads it, and back to JSON.
 
 The list (``cases.views.pages``) validates its GET parameters with ``CaseSearchForm`` against the user's
-own choices (units, handlers and firms in scope) and drops a bad value instead of failing; the export
-does the same with the same form, so the exported rows are the rows the list shows.
-``tests/test_exports.py`` checks the two stay in step.
+own choices (``case_search_choices``) and drops a bad value instead of failing; the export does the same
+with the same form and the same mapping (``case_filters_from_search``), so the exported rows are the rows
+the list shows.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from loanlit.accounts.selectors import org_units_visible_to
 from loanlit.cases import selectors as case_selectors
 from loanlit.cases.forms import CaseSearchForm
 from loanlit.cases.selectors import CaseFilters
@@ -28,33 +27,8 @@ SEARCH_CONTEXT = "exports:q"
 
 def filters_from_query(user: Any, query: Mapping[str, Any]) -> CaseFilters:
     """The filters the case list applies for ``query`` (its GET parameters) and ``user``."""
-    form = CaseSearchForm(
-        query or None,
-        units=org_units_visible_to(user),
-        handlers=case_selectors.handler_choices(user=user),
-        law_firms=case_selectors.law_firms_for_user(user=user),
-    )
-    params = form.cleaned_or_empty() if form.is_bound else {}
-
-    def pk(name: str) -> int | None:
-        value = params.get(name)
-        return value.pk if value is not None else None
-
-    stage = params.get("stage")
-    return CaseFilters(
-        q=params.get("q") or "",
-        stage=stage.code if stage is not None else "",
-        unit=pk("unit"),
-        court=pk("court"),
-        handler=pk("handler"),
-        law_firm=pk("law_firm"),
-        product=params.get("product") or "",
-        cause=params.get("cause") or "",
-        overdue=params.get("overdue") or "",
-        opened_from=params.get("opened_from"),
-        opened_to=params.get("opened_to"),
-        sort=params.get("sort") or case_selectors.DEFAULT_SORT,
-    )
+    form = CaseSearchForm(query or None, **case_selectors.case_search_choices(user=user))
+    return case_selectors.case_filters_from_search(form.cleaned_or_empty() if form.is_bound else {})
 
 
 def filters_to_json(filters: CaseFilters) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from loanlit import audit
 from loanlit.accounts.models import User
 from loanlit.core import money as m
+from loanlit.core.bulk import builder, bulk_insert
 from loanlit.core.errors import DomainError, StaleVersionError
 from loanlit.core.models import Creditor, OrgUnit
 from loanlit.law.calendar import Calendar
@@ -48,8 +49,6 @@ from loanlit.parties.services import (
     PartyInput,
     PartyUpsertResult,
     PreparedParty,
-    builder,
-    bulk_insert,
     require_creditor_access,
 )
 

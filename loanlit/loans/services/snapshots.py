@@ -16,17 +16,19 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from loanlit import audit
 from loanlit.accounts.models import User
-from loanlit.core import money as m
+from loanlit.core.bulk import bulk_insert
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor
 from loanlit.loans.models import LoanBalanceSnapshot, LoanContract
 from loanlit.loans.selectors import loans_visible_to
+from loanlit.loans.services import _money, _RowError
 from loanlit.parties import services as party_services
-from loanlit.parties.services import bulk_insert, require_creditor_access
+from loanlit.parties.services import require_creditor_access
 
 AMOUNT_FIELDS: Final = ("principal", "interest_on_balance", "interest_off_balance", "penalty", "compound", "fees")
 LOOKUP_CHUNK: Final = 500
@@ -78,14 +80,13 @@ def snapshots_on_file(
     return found
 
 
-def _amount(value: object, name: str) -> Decimal:
-    try:
-        amount = m.to_money(value)  # type: ignore[arg-type]  # anything but Decimal/int/str is refused
-    except m.MoneyError as exc:
-        raise DomainError(str(exc.message), code="invalid_amount") from None
-    if amount < 0:
-        raise DomainError(_("An amount of a balance cannot be negative."), code="negative_amount")
-    return amount
+def _amounts(row: SnapshotRow) -> dict[str, Decimal]:
+    """The row's amounts, checked like every other amount of a loan (``loans.services._money``)."""
+    amounts: dict[str, Decimal] = {}
+    for name, value in row.amounts().items():
+        label = capfirst(getattr(LoanBalanceSnapshot._meta.get_field(name), "verbose_name", name))
+        amounts[name] = _money(value, label)  # type: ignore[assignment]  # allow_none=False: never None
+    return amounts
 
 
 @transaction.atomic
@@ -127,8 +128,8 @@ def balance_snapshots_add_batch(
             result.errors.append(_("Loan %(no)s was not found.") % {"no": loan.contract_no})
             continue
         try:
-            amounts = {name: _amount(value, name) for name, value in row.amounts().items()}
-        except DomainError as exc:
+            amounts = _amounts(row)
+        except _RowError as exc:
             result.errors.append(exc.message)
             continue
         existing = on_file.get((loan.pk, row.as_of))

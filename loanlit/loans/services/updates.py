@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from loanlit import audit
 from loanlit.accounts.models import User
+from loanlit.core.bulk import bulk_insert
 from loanlit.core.models import Creditor, OrgUnit
 from loanlit.loans.models import LoanBalanceSnapshot, LoanContract
 from loanlit.loans.services import (
@@ -40,7 +41,7 @@ from loanlit.loans.services import (
     days_past_due,
 )
 from loanlit.parties import services as party_services
-from loanlit.parties.services import bulk_insert, require_creditor_access
+from loanlit.parties.services import require_creditor_access
 
 # An import may also correct the start date (loan_update keeps it: a user edits it rarely and by form).
 UPDATABLE: Final[dict[str, str]] = {**_LOAN_UPDATABLE, "start_date": "date"}
@@ -170,6 +171,7 @@ def loans_update_batch(
     """Apply ``updates`` to loans of ``creditor`` (see the module docstring); one result per update, in order.
 
     ``as_of`` (default today) is the day ``days_past_due`` is recomputed for when an update gives none.
+    A loan of another creditor or outside the actor's unit subtree is an error for its row.
     Audit: one "loan.updated" entry per loan changed (old → new per field) and one "loan.balance_recorded"
     per snapshot appended, on ``audit.stream_key("creditor", creditor.pk)``, in one bulk append.
     """
@@ -189,7 +191,7 @@ def loans_update_batch(
     for index, update in enumerate(updates):
         result = results[index]
         loan = locked.get(update.loan.pk) if isinstance(update, LoanUpdate) else None
-        if loan is None:
+        if loan is None or not _unit_in_scope(actor, loan.unit):  # out of scope answers like missing
             result.errors.append(_("This loan is not on file for this creditor."))
             continue
         result.loan = loan
@@ -234,7 +236,7 @@ def loans_update_batch(
                     "new": value.code if name == "unit" else value,
                 }
                 setattr(loan, name, value)
-                changed_fields.add("unit" if name == "unit" else name)
+                changed_fields.add(name)
         if "unit" in diff:
             loan.unit_path = loan.unit.path
             changed_fields.add("unit_path")
