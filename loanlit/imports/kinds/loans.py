@@ -624,13 +624,6 @@ def _compare(
     return result
 
 
-def _in_scope(actor: Any, unit: OrgUnit) -> bool:
-    if actor is None or getattr(actor, "is_superuser", False):
-        return True
-    actor_unit = getattr(actor, "unit", None)
-    return actor_unit is not None and unit.path.startswith(actor_unit.path)
-
-
 def _units(rows: Sequence[ParsedRow]) -> dict[str, OrgUnit]:
     codes = sorted({str(r.values.get("unit_code") or "").strip() for r in rows} - {""})
     return {unit.code: unit for unit in OrgUnit.objects.filter(code__in=codes)} if codes else {}
@@ -683,6 +676,7 @@ PEOPLE: Final = (
     *((f"guarantor_{n}_name", f"guarantor_{n}_id") for n in GUARANTORS),
     ("security_provider_name", "security_provider_id"),
 )
+MSG_LOAN_NOT_FOUND: Final = gettext_noop("Loan %(no)s was not found.")
 MSG_OWN_GUARANTOR: Final = gettext_noop("%(field)s: a borrower of this loan cannot also guarantee it.")
 MSG_CO_BORROWER_IS_BORROWER: Final = gettext_noop("%(field)s: the co-borrower is the borrower.")
 MSG_ONE_ID_TWO_NAMES: Final = gettext_noop(
@@ -790,7 +784,7 @@ class LoansKind(ImportKind):
             )
         elif unit is None:
             errors.append(_error(gettext_noop("%(field)s is missing and the import has no default unit."), "unit_code"))
-        elif not _in_scope(ctx.actor, unit):
+        elif not loan_services._unit_in_scope(ctx.actor, unit):  # the rule loans_import_batch applies
             errors.append(
                 _error(gettext_noop("%(field)s: the unit %(code)s is outside your scope."), "unit_code", code=unit.code)
             )
@@ -950,6 +944,12 @@ class LoansKind(ImportKind):
             loan = loans.get(str(row.values["contract_no"]))
             if loan is None:
                 row.status, row.target_id, row.diff, row.conflicts = RowStatus.NEW, None, {}, {}
+                continue
+            if not loan_services._unit_in_scope(ctx.actor, loan.unit):
+                # Someone else's loan: shown like a missing one (no values on file), and not written.
+                row.target_id, row.diff, row.conflicts = None, {}, {}
+                row.errors.append(_error(MSG_LOAN_NOT_FOUND, "contract_no", no=row.values["contract_no"]))
+                row.status = RowStatus.ERROR
                 continue
             comparison = comparisons[row.number]
             row.target_id = loan.pk

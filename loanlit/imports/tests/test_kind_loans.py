@@ -403,6 +403,22 @@ def test_a_unit_outside_the_actors_scope_is_a_row_error_and_nothing_is_written(p
     assert counts()[0] == before[0] + 1
 
 
+def test_a_loan_on_file_outside_the_actors_scope_is_not_found_and_not_written(personas):
+    run(personas, [values(1, unit_code="GD")], actor=personas.administrator)
+    loan = LoanContract.objects.get(contract_no="JK-2024-000001")
+    before = counts()
+    rows, result = run(
+        personas, [values(1, principal=Decimal("5.00"))], actor=personas.case_handler, options={"overwrite": True}
+    )
+    assert rows[0].status == RowStatus.ERROR
+    assert (rows[0].target_id, rows[0].diff, rows[0].conflicts) == (None, {}, {})
+    assert messages(rows[0]) == ["Loan JK-2024-000001 was not found."]
+    assert (result.created, result.updated, result.errors) == (0, 0, [])
+    loan.refresh_from_db()
+    assert (loan.unit.code, loan.principal) == ("GD", Decimal("100001.00"))
+    assert counts() == before
+
+
 def test_a_user_who_may_not_open_cases_gets_a_row_error(personas):
     rows, _ = run(personas, [values(1)], actor=personas.read_only)
     assert rows[0].status == RowStatus.ERROR

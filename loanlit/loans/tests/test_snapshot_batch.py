@@ -129,7 +129,15 @@ def test_negative_amounts_and_unknown_options_are_refused(personas):
     results = balance_snapshots_add_batch(
         actor=None, creditor=personas.creditor, rows=[_row(loan, principal=Decimal("-1.00"))]
     )
-    assert results[0].status == "error" and results[0].errors
+    assert results[0].status == "error"
+    assert results[0].errors == ["Outstanding principal cannot be negative."]
+    results = balance_snapshots_add_batch(
+        actor=None,
+        creditor=personas.creditor,
+        rows=[_row(loan, fees=1.5)],  # type: ignore[arg-type]
+    )
+    assert results[0].status == "error" and len(results[0].errors) == 1
+    assert results[0].errors[0].startswith("Fees: ")
     with pytest.raises(DomainError):
         balance_snapshots_add_batch(actor=None, creditor=personas.creditor, rows=[], on_conflict="overwrite")  # type: ignore[arg-type]
     with pytest.raises(DomainError):

@@ -148,6 +148,24 @@ def test_a_unit_outside_the_actors_scope_is_refused(personas):
     assert loan.unit == personas.beijing_chaoyang
 
 
+def test_a_loan_outside_the_actors_unit_subtree_is_refused_like_a_missing_one(personas):
+    result = services.loans_import_batch(
+        actor=personas.administrator,
+        creditor=personas.creditor,
+        rows=[loan_row(1, personas.guangdong)],
+        as_of=AS_OF,
+    )
+    (loan,) = result.created
+    before = AuditEntry.objects.count()
+    (row,) = _update(
+        personas, [LoanUpdate(loan=loan, changes={"principal": Decimal("5.00"), "unit": personas.beijing_chaoyang})]
+    )
+    assert (row.status, row.errors, row.changes) == ("error", ["This loan is not on file for this creditor."], {})
+    loan.refresh_from_db()
+    assert (loan.unit, loan.principal, loan.version) == (personas.guangdong, Decimal("100001.00"), 1)
+    assert AuditEntry.objects.count() == before
+
+
 def test_a_unit_change_moves_the_scope_path(personas):
     (loan,) = _loans(personas, 1)
     (result,) = _update(personas, [LoanUpdate(loan=loan, changes={"unit": personas.beijing})])

@@ -80,6 +80,14 @@ class Planner:
             )
         return self._courts[key]
 
+    def _court_by_pk(self, pk: int | None) -> Court | None:
+        if pk is None:
+            return None
+        key = f"pk:{pk}"  # cached next to the names and codes looked up
+        if key not in self._courts:
+            self._courts[key] = Court.objects.filter(pk=pk).first()
+        return self._courts[key]
+
     def _court_for_number(self, number: str) -> Court | None:
         try:
             parsed = caseno.parse_case_number(number)
@@ -313,7 +321,7 @@ class Planner:
         if judge and judge != proc.judge:
             changes["judge"] = judge
         if "court_case_number" in changes:
-            court = changes.get("court") or (Court.objects.filter(pk=proc.court_id).first() if proc.court_id else None)
+            court = changes.get("court") or self._court_by_pk(proc.court_id)
             if not self._number_fits(number, proc.kind, court, plan):
                 return
         filed = changes.get("filed_on", proc.filed_on)
