@@ -85,7 +85,9 @@ class ImportRow(models.Model):
     number = models.PositiveIntegerField()  # the row number in the file
     status = models.CharField(max_length=12, db_index=True)  # kinds.base.RowStatus
     key = models.CharField(max_length=100, blank=True)  # identity inside the file (normalised contract no.)
-    payload = models.TextField(blank=True)  # encrypted JSON: values, diff, conflicts, source cells
+    # Encrypted JSON (services.rows): converted values, diff, conflicts. The source cells are not kept: the
+    # error report reads them again from the stored file.
+    payload = models.TextField(blank=True)
     errors = models.JSONField(default=list, blank=True)  # [RowError.as_json()]
     # Keys of the fields in conflict (a user changed them since the last import), in clear so the preview
     # finds conflicting rows without decrypting every payload; the values stay in the payload.

@@ -20,7 +20,8 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,7 +32,7 @@ from loanlit.imports import errors as row_errors
 from loanlit.imports import kinds, report
 from loanlit.imports.kinds.base import FieldSpec, FieldType, ImportKind, RowStatus
 from loanlit.imports.models import ImportBatch, ImportRow
-from loanlit.imports.services import steps, storage
+from loanlit.imports.services import steps
 from loanlit.imports.services.rows import decode_payload
 
 DUPLICATE_MESSAGE = gettext_noop("The same key “%(key)s” is also on rows %(rows)s; choose the row to import.")
@@ -167,6 +168,18 @@ def _duplicate_groups(batch: ImportBatch) -> dict[str, list[int]]:
     return dict(groups)
 
 
+def _sample_rows(batch: ImportBatch, statuses: list[RowStatus], sample: int) -> list[ImportRow]:
+    """The first ``sample`` rows of each status, in one query (not one per status)."""
+    if not statuses or sample <= 0:
+        return []
+    numbered = (
+        ImportRow.objects.filter(batch=batch, status__in=statuses)
+        .annotate(place=Window(RowNumber(), partition_by=[F("status")], order_by=F("number").asc()))
+        .filter(place__lte=sample)
+    )
+    return list(numbered.order_by("number"))
+
+
 def import_preview(batch: ImportBatch, *, sample: int = 20, user: Any = None) -> Preview:
     """What the import will do; personal data masked unless ``user`` may unmask (then access-logged)."""
     kind = kinds.get_kind(batch.kind)
@@ -174,44 +187,40 @@ def import_preview(batch: ImportBatch, *, sample: int = 20, user: Any = None) ->
     labels = steps.labels(kind)
     masked = not _may_unmask(user)
     counts = {status.value: int((batch.counts or {}).get(status.value, 0)) for status in RowStatus}
-    field_map = {key: int(col) for key, col in (batch.mapping or {}).items()}
+    field_map = steps.batch_mapping(batch, preset)
     duplicates = _duplicate_groups(batch)
-    rows: dict[str, list[PreviewRow]] = {}
-    for status in RowStatus:
-        if not counts.get(status.value):
-            continue
-        found = []
-        for model in ImportRow.objects.filter(batch=batch, status=status).order_by("number")[:sample]:
-            data = decode_payload(model.payload)
-            errors = [row_errors.render(row_errors.RowError.from_json(e), labels=labels) for e in model.errors or []]
-            if status == RowStatus.DUPLICATE and model.key in duplicates:
-                others = ", ".join(str(n) for n in duplicates[model.key] if n != model.number)
-                errors.append(_(DUPLICATE_MESSAGE) % {"key": model.key, "rows": others})
-            if status == RowStatus.SKIPPED and not errors:
-                errors.append(_skip_reason(batch, model.key, preset))
-            values = []
-            for spec in kind.fields:
-                if spec.key in data["values"]:
-                    text = value_text(spec, data["values"][spec.key])
-                    values.append((str(spec.label), _shown(spec, text, masked=masked)))
-            diff = []
-            for key, pair in (data["diff"] or {}).items():
-                changed = _spec(kind, key)
-                old, new = [*list(pair), "", ""][:2]
-                if changed is not None:
-                    diff.append(
-                        (
-                            str(changed.label),
-                            _shown(changed, str(old), masked=masked),
-                            _shown(changed, str(new), masked=masked),
-                        )
+    shown_statuses = [status for status in RowStatus if counts.get(status.value)]
+    rows: dict[str, list[PreviewRow]] = {status.value: [] for status in shown_statuses}
+    for model in _sample_rows(batch, shown_statuses, sample):
+        status = RowStatus(model.status)
+        found = rows[status.value]
+        data = decode_payload(model.payload)
+        errors = [row_errors.render(row_errors.RowError.from_json(e), labels=labels) for e in model.errors or []]
+        if status == RowStatus.DUPLICATE and model.key in duplicates:
+            others = ", ".join(str(n) for n in duplicates[model.key] if n != model.number)
+            errors.append(_(DUPLICATE_MESSAGE) % {"key": model.key, "rows": others})
+        if status == RowStatus.SKIPPED and not errors:
+            errors.append(_skip_reason(batch, model.key, preset))
+        values = []
+        for spec in kind.fields:
+            if spec.key in data["values"]:
+                text = value_text(spec, data["values"][spec.key])
+                values.append((str(spec.label), _shown(spec, text, masked=masked)))
+        diff = []
+        for key, pair in (data["diff"] or {}).items():
+            changed = _spec(kind, key)
+            old, new = [*list(pair), "", ""][:2]
+            if changed is not None:
+                diff.append(
+                    (
+                        str(changed.label),
+                        _shown(changed, str(old), masked=masked),
+                        _shown(changed, str(new), masked=masked),
                     )
-            found.append(
-                PreviewRow(
-                    number=model.number, key=model.key, status=model.status, errors=errors, values=values, diff=diff
                 )
-            )
-        rows[status.value] = found
+        found.append(
+            PreviewRow(number=model.number, key=model.key, status=model.status, errors=errors, values=values, diff=diff)
+        )
     conflicts = []
     for model in ImportRow.objects.filter(batch=batch).exclude(conflict_fields=[]).order_by("number")[:CONFLICTS_CAP]:
         data = decode_payload(model.payload)
@@ -281,16 +290,8 @@ def import_error_report(batch: ImportBatch, *, user: Any = None, request: HttpRe
             messages.append(_(DUPLICATE_MESSAGE) % {"key": key, "rows": others})
         if messages:
             problems[number] = messages
-    content = storage.load_file(batch_id=batch.pk, name=batch.file_path)
-    table = steps.read(
-        content,
-        file_name=batch.file_name,
-        kind=kind,
-        preset=preset,
-        encoding=batch.encoding_override or None,
-        sheet=batch.sheet_name or None,
-    )
-    field_map = {key: int(col) for key, col in (batch.mapping or {}).items()}
+    table = steps.read_batch_file(batch, kind, preset)
+    field_map = steps.batch_mapping(batch, preset)
     masked: dict[int, Callable[[str], str]] = {}
     if not _may_unmask(user):  # the rows as in the file, but no personal data for who may not see it
         for key, col in field_map.items():

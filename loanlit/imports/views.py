@@ -30,7 +30,7 @@ from loanlit.imports import selectors, services, template
 from loanlit.imports.forms import BatchActionForm, DuplicatesForm, ImportStartForm, MappingForm, column_label
 from loanlit.imports.kinds.base import ImportKind, RowStatus
 from loanlit.imports.models import ImportBatch
-from loanlit.imports.services.common import permission_for
+from loanlit.imports.services.common import is_owner, permission_for
 
 # Shown next to the cancel button of a running commit (the pipeline says what a cancel does).
 CANCEL_COMMIT_NOTE = gettext_lazy(
@@ -127,8 +127,7 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
 def _batch_for_action(request: HttpRequest, pk: int) -> ImportBatch:
     """Only the person who started an import moves it on; others who may see it get 403."""
     batch = _batch(request, pk)
-    user = _user(request)
-    if batch.created_by_id != user.pk and not getattr(user, "is_superuser", False):
+    if not is_owner(_user(request), batch):
         raise _deny(request, "imports.owner", batch)
     if not _has(request, kind_code_needed(batch.kind)):
         raise _deny(request, kind_code_needed(batch.kind), batch)
@@ -136,9 +135,7 @@ def _batch_for_action(request: HttpRequest, pk: int) -> ImportBatch:
 
 
 def _may_act(request: HttpRequest, batch: ImportBatch) -> bool:
-    user = _user(request)
-    owner = batch.created_by_id == user.pk or getattr(user, "is_superuser", False)
-    return bool(owner and _has(request, kind_code_needed(batch.kind)))
+    return is_owner(_user(request), batch) and _has(request, kind_code_needed(batch.kind))
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -11,7 +11,6 @@ import contextlib
 import os
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -89,14 +88,7 @@ def import_start(
     chosen = common.get_preset(preset, kind=kind)
     common.require_may_import(actor, kind=kind, creditor=creditor)
     handling_unit = common.resolve_unit(actor, unit)
-    if not content:
-        raise DomainError(_("The file is empty."), code="empty_file")
-    limit = int(settings.MAX_UPLOAD_BYTES)
-    if len(content) > limit:
-        raise DomainError(
-            _("The file is larger than the upload limit of %(limit)s MB.") % {"limit": limit // (1024 * 1024)},
-            code="too_large",
-        )
+    common.check_upload(content)
     name = os.path.basename(str(file_name).replace("\\", "/")).strip() or "upload"
     digest = storage.sha256(content)
     batch = ImportBatch.objects.create(

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -24,7 +22,7 @@ from loanlit.core.models import Creditor, OrgUnit
 from loanlit.imports import errors as row_errors
 from loanlit.imports import mapping as mapping_rules
 from loanlit.imports.errors import RowError
-from loanlit.imports.kinds.base import KindContext, ParsedRow, RowStatus, decode_value
+from loanlit.imports.kinds.base import KindContext, ParsedRow, RowStatus
 from loanlit.imports.services import common, steps, storage
 from loanlit.imports.table import FileRefused
 
@@ -90,12 +88,7 @@ def import_file(
         content = source.read_bytes()
     except OSError as exc:
         raise DomainError(_("The file cannot be read: %(error)s") % {"error": exc.strerror or exc}, code="io") from None
-    if len(content) > int(settings.MAX_UPLOAD_BYTES):
-        raise DomainError(
-            _("The file is larger than the upload limit of %(limit)s MB.")
-            % {"limit": int(settings.MAX_UPLOAD_BYTES) // (1024 * 1024)},
-            code="too_large",
-        )
+    common.check_upload(content)
     try:
         table = steps.read(
             content, file_name=source.name, kind=import_kind, preset=chosen, encoding=encoding, sheet=sheet
@@ -110,14 +103,11 @@ def import_file(
         steps.check_merged(table, import_kind, field_map, chosen)
     except FileRefused as exc:
         raise DomainError(exc.message, code=exc.code) from None
-    merged_options = {
-        name: decode_value(value)
-        for name, value in common.clean_options(
-            import_kind, chosen, options, common.initial_options(import_kind, chosen)
-        ).items()
-    }
-    ctx = KindContext(
-        actor=actor, creditor=creditor, unit=handling_unit, today=timezone.localdate(), options=merged_options
+    ctx = common.make_context(
+        actor=actor,
+        creditor=creditor,
+        unit=handling_unit,
+        options=common.clean_options(import_kind, chosen, options, common.initial_options(import_kind, chosen)),
     )
     parsed = list(steps.parse_rows(table, import_kind, field_map, chosen))
     groups = steps.duplicate_groups((row.number, row.key) for row in parsed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,11 +63,16 @@ def resolve_unit(actor: User, unit: OrgUnit | None) -> OrgUnit:
     return chosen
 
 
+def is_owner(actor: Any, batch: ImportBatch) -> bool:
+    """The uploader, or a superuser: the only ones who move an import on."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return bool(batch.created_by_id == actor.pk or getattr(actor, "is_superuser", False))
+
+
 def require_owner(actor: User | None, batch: ImportBatch) -> None:
     """Only the uploader (or a superuser) moves an import on; and only while still allowed to import."""
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDeniedError(_("You may not change this import."), code="not_allowed")
-    if batch.created_by_id != actor.pk and not actor.is_superuser:
+    if not is_owner(actor, batch):
         raise PermissionDeniedError(_("You may not change this import."), code="not_allowed")
     require_may_import(actor, kind=batch.kind, creditor=batch.creditor)
 
@@ -109,12 +115,37 @@ def initial_options(kind: ImportKind, preset: Preset | None) -> dict[str, Any]:
     return {name: encode_value(value) for name, value in merged.items()}
 
 
-def kind_context(batch: ImportBatch) -> KindContext:
+def check_upload(content: bytes) -> None:
+    """Refuse an empty file or one over ``MAX_UPLOAD_BYTES`` (the web upload and the CLI alike)."""
+    if not content:
+        raise DomainError(_("The file is empty."), code="empty_file")
+    limit = int(settings.MAX_UPLOAD_BYTES)
+    if len(content) > limit:
+        raise DomainError(
+            _("The file is larger than the upload limit of %(limit)s MB.") % {"limit": limit // (1024 * 1024)},
+            code="too_large",
+        )
+
+
+def make_context(
+    *, actor: User, creditor: Creditor, unit: OrgUnit, options: dict[str, Any], batch_id: int | None = None
+) -> KindContext:
+    """The kind's context; ``options`` as stored (encoded), decoded here."""
     return KindContext(
+        actor=actor,
+        creditor=creditor,
+        unit=unit,
+        today=timezone.localdate(),
+        options={name: decode_value(value) for name, value in options.items()},
+        batch_id=batch_id,
+    )
+
+
+def kind_context(batch: ImportBatch) -> KindContext:
+    return make_context(
         actor=batch.created_by,
         creditor=batch.creditor,
         unit=batch.unit,
-        today=timezone.localdate(),
-        options={name: decode_value(value) for name, value in (batch.options or {}).items()},
+        options=batch.options or {},
         batch_id=batch.pk,
     )

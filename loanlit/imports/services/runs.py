@@ -26,7 +26,7 @@ from loanlit.imports import mapping
 from loanlit.imports.errors import RowError
 from loanlit.imports.kinds.base import CommitResult, ImportKind, ParsedRow, RowStatus
 from loanlit.imports.models import ImportBatch, ImportRow
-from loanlit.imports.services import batches, common, rows, steps, storage
+from loanlit.imports.services import batches, common, rows, steps
 from loanlit.imports.table import FileRefused, Table
 from loanlit.jobs.context import JobCancelled, JobContext
 from loanlit.notifications.services import notify
@@ -97,16 +97,7 @@ def _guarded(batch_id: int, expected: Sequence[str], body: Callable[[], dict[str
 def _load(batch: ImportBatch) -> tuple[ImportKind, Any, Table]:
     kind = common.get_kind(batch.kind)
     preset = common.get_preset(batch.preset, kind=batch.kind)
-    content = storage.load_file(batch_id=batch.pk, name=batch.file_path)
-    table = steps.read(
-        content,
-        file_name=batch.file_name,
-        kind=kind,
-        preset=preset,
-        encoding=batch.encoding_override or None,
-        sheet=batch.sheet_name or None,
-    )
-    return kind, preset, table
+    return kind, preset, steps.read_batch_file(batch, kind, preset)
 
 
 def _batch(job: JobContext) -> ImportBatch:
@@ -215,7 +206,7 @@ def run_validate(job: JobContext) -> dict[str, Any]:
 def _validate(job: JobContext, batch: ImportBatch) -> dict[str, Any]:
     job.set_progress(0, None, _("Reading the file"))
     kind, preset, table = _load(batch)
-    field_map = {} if steps.uses_transform(preset) else {key: int(col) for key, col in (batch.mapping or {}).items()}
+    field_map = steps.batch_mapping(batch, preset)
     steps.check_merged(table, kind, field_map, preset)
     ctx = common.kind_context(batch)
     total = len(table.rows)

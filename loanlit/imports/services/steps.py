@@ -1,7 +1,7 @@
 """The steps every import runs, on rows in memory: shared by the jobs (which store ``ImportRow``s) and
 the CLI's synchronous ``import_file`` (which stores nothing but what the kind commits).
 
-No database writes here: reading the file, converting cells, finding duplicates, letting the kind
+No database writes here: reading the (stored) file, converting cells, finding duplicates, letting the kind
 validate and classify, and planning commit chunks.
 """
 
@@ -18,6 +18,8 @@ from django.utils.translation import gettext_noop
 from loanlit.imports import cells, mapping, readers
 from loanlit.imports.errors import CellError, RowError
 from loanlit.imports.kinds.base import FieldSpec, FieldType, ImportKind, KindContext, ParsedRow, Preset, RowStatus
+from loanlit.imports.models import ImportBatch
+from loanlit.imports.services import storage
 from loanlit.imports.table import EMPTY_CELL, Cell, CellKind, FileRefused, SourceRow, Table
 
 VALIDATE_CHUNK = 2_000
@@ -47,6 +49,27 @@ def read(
         sheet=sheet or None,
         known_headers=mapping.known_headers(kind, preset),
     )
+
+
+def read_batch_file(batch: ImportBatch, kind: ImportKind, preset: Preset | None) -> Table:
+    """The stored upload of ``batch``, decrypted and read as the batch was set up (encoding, sheet). The
+    table is never stored: the encrypted file stays the only copy of the source cells."""
+    content = storage.load_file(batch_id=batch.pk, name=batch.file_path)
+    return read(
+        content,
+        file_name=batch.file_name,
+        kind=kind,
+        preset=preset,
+        encoding=batch.encoding_override or None,
+        sheet=batch.sheet_name or None,
+    )
+
+
+def batch_mapping(batch: ImportBatch, preset: Preset | None) -> dict[str, int]:
+    """The batch's saved column mapping (field key → column); a transform preset maps nothing."""
+    if uses_transform(preset):
+        return {}
+    return {key: int(col) for key, col in (batch.mapping or {}).items()}
 
 
 def labels(kind: ImportKind) -> dict[str, str]:

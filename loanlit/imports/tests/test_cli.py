@@ -150,3 +150,23 @@ def test_import_file_checks_permission_before_reading(personas: Any, test_kind: 
             kind="testing",
         )
     assert not OrgUnit.objects.filter(code__startswith="N-").exists()
+
+
+def test_import_file_refuses_an_empty_or_oversized_file_like_the_upload(
+    personas: Any, test_kind: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.MAX_UPLOAD_BYTES = 1024 * 1024
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    kwargs = {"actor": personas.case_handler, "creditor": personas.creditor, "kind": "testing"}
+    with pytest.raises(DomainError) as refused_empty:
+        import_file(path=empty, **kwargs)
+    assert (refused_empty.value.message, refused_empty.value.code) == ("The file is empty.", "empty_file")
+    with pytest.raises(DomainError) as refused_big:
+        import_file(path=big, **kwargs)
+    assert (refused_big.value.message, refused_big.value.code) == (
+        "The file is larger than the upload limit of 1 MB.",
+        "too_large",
+    )

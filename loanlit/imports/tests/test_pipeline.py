@@ -616,3 +616,26 @@ def test_a_file_over_the_upload_limit_or_empty_is_refused_and_nothing_is_written
         start(personas, b"")
     assert not ImportBatch.objects.exists() and not Job.objects.exists()
     assert not default_storage.exists("imports")
+
+
+def test_the_preview_samples_each_status_in_one_query_whatever_the_number_of_statuses(
+    personas: Any, test_kind: Any, run_jobs: Any, django_assert_num_queries: Any
+) -> None:
+    rows = [  # file rows 2 to 7
+        ["S-001", "First", "1", "", "", ""],
+        ["S-002", "", "2", "", "", ""],  # error: no name
+        ["S-003", "Third", "3", "", "", ""],  # duplicate of row 5
+        ["S-003", "Twin", "4", "", "", ""],  # duplicate of row 4
+        ["S-005", "Fifth", "x", "", "", ""],  # error: not an amount
+        ["S-006", "Sixth", "6", "", "", ""],
+    ]
+    batch = to_preview(personas, run_jobs, csv_bytes(rows))
+    assert {status: n for status, n in batch.counts.items() if n} == {"new": 2, "error": 2, "duplicate": 2}
+    # duplicate keys, duplicate groups, the sampled rows, the conflicts: four queries, not one per status
+    with django_assert_num_queries(4):
+        preview = selectors.import_preview(batch, sample=1)
+    assert {status: [row.number for row in found] for status, found in preview.rows.items()} == {
+        "new": [2],
+        "error": [3],
+        "duplicate": [4],
+    }
