@@ -26,7 +26,8 @@ Targets (2 cores): pipeline ≤ 60 s for 100,000 rows, ≤ 3× the floor, peak R
 of django-import-export. SQLite by default; BENCH_DATABASE_URL (e.g. postgres://…) for another
 database. BENCH_IMPORT_EXPORT_ROWS caps the rows django-import-export gets (default: all), since
 it is by far the slowest; its rate is then measured on that many rows. BENCH_IMPORTS_MEASURES
-(e.g. "pipeline,floor") runs only some of the three.
+(e.g. "pipeline,floor") runs only some of the three; BENCH_PROFILE=PATH writes cProfile stats of
+each measure to PATH.<measure>.
 """
 
 from __future__ import annotations
@@ -287,7 +288,15 @@ def _measure(measure: str, path: Path, bad_path: Path) -> dict[str, Any]:
         rss_before = _rss_mb()
         runner = {"pipeline": _pipeline, "floor": _floor, "import_export": _import_export}[measure]
         started, cpu_started = time.perf_counter(), time.process_time()
-        rows, summary = runner(path=path, bad=bad, creditor=creditor, actor=actor)
+        profile_to = os.environ.get("BENCH_PROFILE")  # a path: the run under cProfile, stats written there
+        if profile_to:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            rows, summary = profiler.runcall(runner, path=path, bad=bad, creditor=creditor, actor=actor)
+            profiler.dump_stats(f"{profile_to}.{measure}")
+        else:
+            rows, summary = runner(path=path, bad=bad, creditor=creditor, actor=actor)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         return {
             "rows": rows,

@@ -62,25 +62,31 @@ def entry_hash(
     target_repr: str,
     changes: Mapping[str, Any] | None,
     prev_hash: str,
+    changes_json: str | None = None,
 ) -> str:
-    return sha256_hex(
-        canonical_json(
-            {
-                "v": HASH_VERSION,
-                "stream": stream,
-                "seq": seq,
-                "created_at": timestamp(created_at),
-                "actor_id": actor_id,
-                "actor_display": actor_display,
-                "action": action,
-                "target_type": target_type,
-                "target_id": target_id,
-                "target_repr": target_repr,
-                "changes": changes,
-                "prev_hash": prev_hash,
-            }
-        )
+    """``changes_json``: ``canonical_json(changes)`` when the caller has it already (a bulk append
+    renders each entry's changes once, for the column and for the hash)."""
+    text = canonical_json(
+        {
+            "v": HASH_VERSION,
+            "stream": stream,
+            "seq": seq,
+            "created_at": timestamp(created_at),
+            "actor_id": actor_id,
+            "actor_display": actor_display,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "target_repr": target_repr,
+            "changes": None if changes_json is not None else changes,
+            "prev_hash": prev_hash,
+        }
     )
+    if changes_json is not None:
+        # The one top-level "changes" key (inside a JSON string a quote is always escaped, so this
+        # exact text cannot occur earlier): the same text as rendering the changes in place.
+        text = text.replace('"changes":null', '"changes":' + changes_json, 1)
+    return sha256_hex(text)
 
 
 def checkpoint_hash(*, seq: int, created_at: datetime, heads: list[list[Any]], prev_hash: str) -> str:

@@ -17,6 +17,7 @@ connection could not write while the caller holds the write lock), PostgreSQL an
 from __future__ import annotations
 
 import ipaddress
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,15 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from loanlit.audit.hashing import access_row_digest, checkpoint_hash, entry_hash, json_safe, seal_hash, timestamp
+from loanlit.audit.hashing import (
+    access_row_digest,
+    canonical_json,
+    checkpoint_hash,
+    entry_hash,
+    json_safe,
+    seal_hash,
+    timestamp,
+)
 from loanlit.audit.models import (
     ACCESS_SEAL_CHAIN,
     CHECKPOINT_CHAIN,
@@ -133,10 +142,12 @@ def record_many(
     now = timezone.now()
     heads = _lock_heads(sorted({item.stream for item in items}), using=using)
     entries: list[AuditEntry] = []
+    texts: list[str | None] = []  # each entry's changes as canonical JSON, for the column
     for item in items:
         head = heads[item.stream]
         target_type, target_id, target_repr = _target_fields(item.target)
-        changes = json_safe(dict(item.changes)) if item.changes is not None else None
+        changes_json = canonical_json(dict(item.changes)) if item.changes is not None else None
+        changes = json.loads(changes_json) if changes_json is not None else None  # the JSON-safe form
         seq = head.last_seq + 1
         digest = entry_hash(
             stream=item.stream,
@@ -150,6 +161,7 @@ def record_many(
             target_repr=target_repr,
             changes=changes,
             prev_hash=head.last_hash,
+            changes_json=changes_json,
         )
         # Positional construction (what from_db uses): keyword construction of a hundred thousand
         # entries cost more than hashing them. The order is _ENTRY_ARGS, checked once below.
@@ -169,8 +181,9 @@ def record_many(
             digest,
         ]
         entries.append(AuditEntry(*values))  # type: ignore[misc]  # positional: the stubs see only the first
+        texts.append(changes_json)
         head.last_seq, head.last_hash = seq, digest
-    _insert_entries(entries, now=now, using=using)
+    _insert_entries(entries, texts, now=now, using=using)
     touched = list(heads.values())
     for head in touched:
         head.updated_at = now
@@ -215,11 +228,11 @@ _ENTRY_COLUMNS: Final = (
 )
 
 
-def _insert_entries(entries: list[AuditEntry], *, now: Any, using: str) -> None:
+def _insert_entries(entries: list[AuditEntry], texts: list[str | None], *, now: Any, using: str) -> None:
     """INSERT the entries in large multi-row statements and set their ids (what ``bulk_create``
     does, without its per-value overhead and the SQLite 999-parameter batches, which dominated
     bulk imports). PostgreSQL and backends that cannot return ids from a bulk insert (MySQL) use
-    ``bulk_create``."""
+    ``bulk_create``. ``texts``: each entry's changes as JSON already (written as they are)."""
     connection = connections[using]
     if not connection.features.can_return_rows_from_bulk_insert or connection.vendor == "postgresql":
         # PostgreSQL: bulk_create's UNNEST insert is already cheap there, while a statement with
@@ -240,7 +253,7 @@ def _insert_entries(entries: list[AuditEntry], *, now: Any, using: str) -> None:
         for start in range(0, len(entries), INSERT_ROWS):
             chunk = entries[start : start + INSERT_ROWS]
             params: list[Any] = []
-            for e in chunk:
+            for e, text in zip(chunk, texts[start : start + INSERT_ROWS], strict=True):
                 params += (
                     e.stream,
                     e.seq,
@@ -251,7 +264,7 @@ def _insert_entries(entries: list[AuditEntry], *, now: Any, using: str) -> None:
                     e.target_type,
                     e.target_id,
                     e.target_repr,
-                    changes_field.get_db_prep_save(e.changes, connection),
+                    text if text is not None else changes_field.get_db_prep_save(e.changes, connection),
                     e.prev_hash,
                     e.hash,
                 )

@@ -3,12 +3,15 @@ instances). Used by the batch-shaped services of parties, loans and cases; knows
 
 from __future__ import annotations
 
+import inspect
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 from django.db import connection, connections
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 BULK_CHUNK: Final = 1000
 
@@ -147,6 +150,19 @@ class Builder:
             if i not in called and f.attname in sample.__dict__:
                 self.template[i] = sample.__dict__[f.attname]
         self.fields: dict[str, Any] = {f.name: f for f in fields if f.is_relation}
+        # Columns whose class attribute only reads (Django's DeferredAttribute) or, on a new instance,
+        # only stores (ForeignKeyDeferredAttribute: nothing is cached yet): what Model.__init__'s
+        # setattr does for them is writing the instance dict. Any other descriptor gets setattr.
+        from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+        from django.db.models.query_utils import DeferredAttribute
+
+        self.attnames = [f.attname for f in fields]
+        self.setters = [
+            (i, f.attname)
+            for i, f in enumerate(fields)
+            if type(inspect.getattr_static(model, f.attname, None))
+            not in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        ]
 
     def new(self, related: dict[str, Model | None] | None = None, **values: Any) -> Any:
         args = self.template.copy()
@@ -155,7 +171,16 @@ class Builder:
         index = self.index
         for name, value in values.items():
             args[index[name]] = value
-        obj = self.model(*args)
+        if not (pre_init.receivers or post_init.receivers):
+            # Model.__init__'s positional path without its per-field setattr and two signal sends
+            # (nobody listens): a hundred thousand loans build in a fraction of the time.
+            obj = self.model.__new__(self.model)
+            obj._state = ModelState()
+            obj.__dict__.update(zip(self.attnames, args, strict=True))
+            for i, attname in self.setters:
+                setattr(obj, attname, args[i])  # e.g. a MoneyField's descriptor normalises the Decimal
+        else:
+            obj = self.model(*args)
         if related:
             for name, other in related.items():
                 field = self.fields[name]

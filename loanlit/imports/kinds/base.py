@@ -88,6 +88,9 @@ class ParsedRow:
     diff: dict[str, list[str]] = field(default_factory=dict)  # field → [on file, in file], rendered
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # field → [on file (user's), in file]
     result: dict[str, Any] = field(default_factory=dict)  # what commit wrote: {"loan": id, "case": id …}
+    # A kind's work on this row kept for its next step in the same process (never stored: a job
+    # reloads rows, and the kind derives it again). Keyed by the kind.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass

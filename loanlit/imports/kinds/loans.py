@@ -913,8 +913,14 @@ class LoansKind(ImportKind):
     # --- classify ------------------------------------------------------------------------------------
 
     def _meanings(self, rows: Sequence[ParsedRow], ctx: KindContext) -> dict[int, _Row]:
-        units = _units(rows)
-        return {row.number: _interpret(row, ctx, units) for row in rows}
+        """Each row's meaning; kept on the row, so the commit after a check in the same process (the
+        CLI) reuses it. Only the values decide it, and they do not change between the steps."""
+        todo = [row for row in rows if row.memo.get("loans.meaning", (None,))[0] is not ctx]
+        if todo:
+            units = _units(todo)
+            for row in todo:
+                row.memo["loans.meaning"] = (ctx, _interpret(row, ctx, units))
+        return {row.number: row.memo["loans.meaning"][1] for row in rows}
 
     def _comparisons(
         self, rows: Sequence[ParsedRow], meanings: dict[int, _Row], loans: dict[str, LoanContract], ctx: KindContext
