@@ -120,12 +120,15 @@ class ImportKind:
     fields: ClassVar[tuple[FieldSpec, ...]]
     # Options the mapping page offers for this kind, with defaults: e.g. {"grouping": "contract"}.
     default_options: ClassVar[dict[str, Any]] = {}
+    # The fields ``row_key`` and ``chunk_key`` read: a first pass over a large file converts only these
+    # (empty: every field).
+    key_fields: ClassVar[tuple[str, ...]] = ()
 
     def field(self, key: str) -> FieldSpec:
-        for spec in self.fields:
-            if spec.key == key:
-                return spec
-        raise KeyError(key)
+        by_key = self.__dict__.get("_fields_by_key")
+        if by_key is None:  # once per kind instance: this runs for every cell of a file
+            by_key = self.__dict__["_fields_by_key"] = {spec.key: spec for spec in self.fields}
+        return by_key[key]  # type: ignore[no-any-return]
 
     def row_key(self, values: dict[str, Any]) -> str:
         """The row's identity for duplicate detection inside the file ("" = not keyed)."""

@@ -736,6 +736,8 @@ class LoansKind(ImportKind):
 
     # --- identity ------------------------------------------------------------------------------------
 
+    key_fields = ("contract_no", "borrower_id")
+
     def row_key(self, values: dict[str, Any]) -> str:
         number = values.get("contract_no")
         return cells.normalise_key(str(number)) if number else ""

@@ -109,12 +109,6 @@ def import_file(
         unit=handling_unit,
         options=common.clean_options(import_kind, chosen, options, common.initial_options(import_kind, chosen)),
     )
-    parsed = list(steps.parse_rows(table, import_kind, field_map, chosen))
-    groups = steps.duplicate_groups((row.number, row.key) for row in parsed)
-    steps.apply_duplicates(parsed, groups, {})
-    for chunk in steps.chunked(parsed, steps.VALIDATE_CHUNK):
-        steps.check_rows(chunk, import_kind, ctx)
-
     report = ImportReport(
         file_name=source.name,
         kind=import_kind.code,
@@ -123,36 +117,55 @@ def import_file(
         mapping=field_map,
         encoding=table.encoding,
     )
-    if not dry_run:
-        _commit(parsed, import_kind, ctx, report)
-        if report.created or report.updated:
-            with transaction.atomic():
-                audit.record(
-                    actor=actor,
-                    action="import.committed",
-                    target=audit.TargetRef(type="imports.file", id=storage.sha256(content)[:32], repr=source.name),
-                    changes={
-                        "kind": import_kind.code,
-                        "created": report.created,
-                        "updated": report.updated,
-                        "cases_opened": report.cases_opened,
-                        "source": "cli",
-                    },
+    # Two passes, so that only one chunk of parsed rows is in memory at a time: the first converts only
+    # each row's key fields (duplicates inside the file, chunk planning); the second parses each planned
+    # chunk in full, checks it, commits it and keeps only its errors.
+    sources = [row for row in table.rows if not steps.row_is_blank(row)]
+    plan: list[tuple[str, int]] = []
+    keys: list[tuple[int, str]] = []
+    for index, source_row in enumerate(sources):
+        row = steps.parse_keys(source_row, table, import_kind, field_map, chosen)
+        keys.append((row.number, row.key))
+        plan.append((import_kind.chunk_key(row, ctx) if row.status == RowStatus.NEW else "", index))
+    groups = steps.duplicate_groups(keys)
+    del keys
+    counts: Counter[str] = Counter()
+    labels = steps.labels(import_kind)
+    for chunk in steps.plan_chunks(plan, steps.COMMIT_CHUNK):
+        parsed = [steps.parse_row(sources[index], table, import_kind, field_map, chosen) for index in chunk]
+        steps.apply_duplicates(parsed, groups, {})
+        for part in steps.chunked(parsed, steps.VALIDATE_CHUNK):
+            steps.check_rows(part, import_kind, ctx)
+        if not dry_run:
+            _commit(parsed, import_kind, ctx, report)
+        counts.update(str(row.status) for row in parsed)
+        for row in parsed:
+            messages = [row_errors.render(error, labels=labels) for error in row.errors]
+            if row.status == RowStatus.DUPLICATE:
+                messages.append(
+                    row_errors.render(
+                        RowError(DUPLICATE_MESSAGE, {"key": row.key, "rows": ", ".join(map(str, groups[row.key]))})
+                    )
                 )
-    counts = Counter(str(row.status) for row in parsed)
+            if messages:
+                report.errors.append((row.number, messages))
+    report.errors.sort(key=lambda item: item[0])
+    if not dry_run and (report.created or report.updated):
+        with transaction.atomic():
+            audit.record(
+                actor=actor,
+                action="import.committed",
+                target=audit.TargetRef(type="imports.file", id=storage.sha256(content)[:32], repr=source.name),
+                changes={
+                    "kind": import_kind.code,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "cases_opened": report.cases_opened,
+                    "source": "cli",
+                },
+            )
     report.counts = {status.value: counts.get(status.value, 0) for status in RowStatus}
     report.unchanged += report.counts[RowStatus.UNCHANGED]
-    labels = steps.labels(import_kind)
-    for row in parsed:
-        messages = [row_errors.render(error, labels=labels) for error in row.errors]
-        if row.status == RowStatus.DUPLICATE:
-            messages.append(
-                row_errors.render(
-                    RowError(DUPLICATE_MESSAGE, {"key": row.key, "rows": ", ".join(map(str, groups[row.key]))})
-                )
-            )
-        if messages:
-            report.errors.append((row.number, messages))
     return report
 
 

@@ -227,6 +227,34 @@ def parse_row(
     return parsed
 
 
+def parse_keys(
+    row: SourceRow, table: Table, kind: ImportKind, field_map: Mapping[str, int], preset: Preset | None
+) -> ParsedRow:
+    """Only what duplicate detection and chunk planning read (the kind's ``key_fields``); a row whose key
+    field does not convert is ERROR. A kind that names no key fields, or a preset with a transform, is
+    parsed in full."""
+    if not kind.key_fields or uses_transform(preset):
+        return parse_row(row, table, kind, field_map, preset)
+    parsed = ParsedRow(number=row.number)
+    for key in kind.key_fields:
+        index = field_map.get(key)
+        if index is None:
+            continue
+        cell = row.cells[index] if index < len(row.cells) else EMPTY_CELL
+        try:
+            value = cells.convert(cell, kind.field(key), date1904=table.date1904)
+        except CellError:
+            parsed.status = RowStatus.ERROR
+            continue
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            parsed.values[key] = value
+    try:
+        parsed.key = _bounded_key(kind.row_key(parsed.values) or "")
+    except (KeyError, TypeError, ValueError):
+        parsed.key = ""
+    return parsed
+
+
 def parse_rows(
     table: Table,
     kind: ImportKind,
