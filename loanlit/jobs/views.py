@@ -17,7 +17,12 @@ PAGE_SIZE = 50
 
 
 def _progress_context(request: HttpRequest, job: Job) -> dict[str, object]:
-    return {"job": job, "may_cancel": not job.is_finished and services.job_may_cancel(job=job, actor=request.user)}
+    return {
+        "job": job,
+        "may_cancel": not job.is_finished and services.job_may_cancel(job=job, actor=request.user),
+        # An owner-only result (a personal-data export) is offered to its owner only; others would get 404.
+        "may_download": bool(job.result_file) and selectors.job_result_downloadable_by(job=job, user=request.user),
+    }
 
 
 @require_GET

@@ -172,3 +172,26 @@ def test_a_chinese_result_filename_survives_the_download(
     response = client.get(reverse("jobs:job_download", args=[job.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith("filename*=UTF-8''%E5%AF%BC%E5%87%BA.csv")
+
+
+def test_an_owner_only_result_is_offered_to_its_owner_and_to_nobody_else(
+    client: Client, personas: Any, settings: Any, tmp_path: Any, register_handler: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    register_handler(
+        "test.private", lambda ctx: ctx.save_result_file("rows.csv", b"a\n") and None, owner_only_result=True
+    )
+    job = services.job_enqueue(kind="test.private", params={}, actor=personas.case_handler)
+    finish(job)
+    link = reverse("jobs:job_download", args=[job.pk])
+
+    client.force_login(personas.auditor)  # jobs.view_all: sees the job, not its file
+    page = client.get(reverse("jobs:job_detail", args=[job.pk]))
+    assert page.status_code == 200
+    assert link not in page.content.decode()
+    assert client.get(link).status_code == 404
+
+    client.force_login(personas.case_handler)
+    page = client.get(reverse("jobs:job_detail", args=[job.pk]))
+    assert link in page.content.decode()
+    assert client.get(link).status_code == 200
