@@ -901,8 +901,9 @@ class LoansKind(ImportKind):
         for key, name, number, mobile, address in parties:
             if not name:
                 continue  # a missing required name is the pipeline's "required" error
+            party_input = _party_input(name, number, mobile, address)
             try:
-                prepared = party_services.prepare_party(_party_input(name, number, mobile, address))
+                prepared = party_services.prepare_party(party_input)
             except DomainError as exc:
                 errors.append(_error(gettext_noop("%(field)s: %(message)s"), key, message=exc.message))
                 continue
@@ -910,6 +911,8 @@ class LoansKind(ImportKind):
                 # A resident ID or credit code that fails its check is a typo in the file, not a person
                 # to store "without a verified ID": the row waits until the number is corrected.
                 errors.append(_error(MSG_INVALID_ID, ID_FIELDS[key]))
+            # The commit in the same process (the CLI) hands these to loans_import_batch: prepared once.
+            row.memo.setdefault("loans.parties", {})[party_input] = prepared
         return errors
 
     # --- classify ------------------------------------------------------------------------------------
@@ -1003,12 +1006,16 @@ class LoansKind(ImportKind):
         for row in rows:
             by_day[meanings[row.number].as_of].append(row)
         for as_of, day_rows in sorted(by_day.items()):
+            known: dict[Any, Any] = {}
+            for row in day_rows:
+                known.update(row.memo.get("loans.parties", {}))
             batch = loan_services.loans_import_batch(
                 actor=ctx.actor,
                 creditor=ctx.creditor,
                 rows=[_loan_input(row, meanings[row.number]) for row in day_rows],
                 on_duplicate="skip",
                 as_of=as_of,
+                prepared_parties=known,
             )
             for row, outcome in zip(day_rows, batch.rows, strict=True):
                 if outcome.errors or outcome.loan is None:

@@ -15,7 +15,7 @@ Updating an existing loan from an import is not done here: ``loan_update`` with 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -352,7 +352,14 @@ def _text(value: object, label: object, *, max_length: int, required: bool = Fal
     return text
 
 
-def _party(row: object, label: object, today: date) -> PreparedParty:
+def _party(row: object, label: object, today: date, known: Mapping[Any, PreparedParty] | None = None) -> PreparedParty:
+    if known:
+        try:
+            found = known.get(row)
+        except TypeError:  # an unhashable (malformed) row: prepare_party refuses it with a message
+            found = None
+        if found is not None:
+            return found
     try:
         return party_services.prepare_party(row, today=today)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -406,7 +413,14 @@ class _PreparedLoan:
 
 
 def _prepare_loan(
-    index: int, row: LoanInput, *, creditor: Creditor, actor: User | None, today: date, as_of: date
+    index: int,
+    row: LoanInput,
+    *,
+    creditor: Creditor,
+    actor: User | None,
+    today: date,
+    as_of: date,
+    known: Mapping[Any, PreparedParty] | None = None,
 ) -> _PreparedLoan:
     if not isinstance(row, LoanInput):
         raise _RowError(_("A loan row is malformed."))
@@ -488,10 +502,10 @@ def _prepare_loan(
     if not borrowers:
         raise _RowError(_("A loan needs at least one borrower."))
     for position, party_row in enumerate(borrowers, start=1):
-        parties.append(_party(party_row, Label(gettext_lazy("Borrower %(n)d"), n=position), today))
+        parties.append(_party(party_row, Label(gettext_lazy("Borrower %(n)d"), n=position), today, known))
         roles.append((len(parties) - 1, LoanParty.Role.BORROWER))
     for position, party_row in enumerate(row.co_borrowers or (), start=1):
-        parties.append(_party(party_row, Label(gettext_lazy("Co-borrower %(n)d"), n=position), today))
+        parties.append(_party(party_row, Label(gettext_lazy("Co-borrower %(n)d"), n=position), today, known))
         roles.append((len(parties) - 1, LoanParty.Role.CO_BORROWER))
 
     instalments: list[RepaymentInstalment] = []
@@ -541,7 +555,7 @@ def _prepare_loan(
         if not isinstance(guarantee, GuaranteeInput):
             raise _RowError(_("A guarantee row is malformed."))
         label = Label(gettext_lazy("Guarantee %(n)d"), n=position)
-        parties.append(_party(guarantee.guarantor, label, today))
+        parties.append(_party(guarantee.guarantor, label, today, known))
         guarantee_type, unclear = guarantee_type_from(guarantee.guarantee_type)
         if unclear and guarantee.guarantee_type:
             warnings.append(
@@ -565,7 +579,7 @@ def _prepare_loan(
         if not isinstance(sec, SecurityInput):
             raise _RowError(_("A security row is malformed."))
         label = Label(gettext_lazy("Security %(n)d"), n=position)
-        parties.append(_party(sec.provider, label, today))
+        parties.append(_party(sec.provider, label, today, known))
         collateral = []
         for c in sec.collateral or ():
             if not isinstance(c, CollateralInput):
@@ -666,9 +680,12 @@ def loans_import_batch(
     rows: Sequence[LoanInput],
     on_duplicate: OnDuplicate = "error",
     as_of: date | None = None,
+    prepared_parties: Mapping[PartyInput, PreparedParty] | None = None,
 ) -> LoansImportResult:
     """Import many loans of ``creditor`` (see the module docstring). ``as_of`` (default today) is the
-    day ``days_past_due`` is computed for.
+    day ``days_past_due`` is computed for. ``prepared_parties``: parties the caller has already put
+    through ``parties.services.prepare_party`` today (an import's check step), by their input; the
+    rest are prepared here.
 
     Returns one ``LoanRowResult`` per row in order; a row with errors wrote nothing. Audit: one entry
     per loan created ("loan.imported"), plus the parties batch's entries (one per party created,
@@ -687,7 +704,11 @@ def loans_import_batch(
     prepared_rows: list[_PreparedLoan] = []
     for index, row in enumerate(rows):
         try:
-            prepared_rows.append(_prepare_loan(index, row, creditor=creditor, actor=actor, today=today, as_of=as_of))
+            prepared_rows.append(
+                _prepare_loan(
+                    index, row, creditor=creditor, actor=actor, today=today, as_of=as_of, known=prepared_parties
+                )
+            )
         except _RowError as exc:
             results[index].errors.append(exc.message)
     on_file = _existing_contract_nos(creditor, sorted({p.loan.contract_no for p in prepared_rows}))
