@@ -24,6 +24,9 @@ PERMISSIONS: Final = {
     "imports.progress": _("Import case progress for cases in scope"),
     "cases.export": _("Export case lists in scope"),
     "enforcement.write_off": _("Record write-offs and debt transfers"),
+    "documents.purge": _("Delete documents in the recycle bin for good"),
+    "documents.manage": _("Manage document categories and check stored files"),
+    "documents.approve": _("Approve documents"),
 }
 
 ALL = tuple(PERMISSIONS)
@@ -39,6 +42,13 @@ GRANTS_ADDED: Final = {
         "external_lawyer": ("imports.progress",),
         "branch_manager": ("cases.export",),
         "auditor": ("cases.export",),
+    },
+    "0004": {
+        "administrator": ("documents.purge", "documents.manage"),
+    },
+    "0005": {
+        "administrator": ("documents.approve",),
+        "legal_manager": ("documents.approve",),
     },
 }
 
@@ -56,6 +66,7 @@ BUILTIN_ROLES: Final = {
             "imports.progress",
             "cases.export",
             "enforcement.write_off",
+            "documents.approve",
         ),
     ),
     "case_handler": (

@@ -32,6 +32,15 @@ class CaseEvent(models.Model):
         FEE_NOTICE = "fee_notice", _("Fee notice received")
         PRESERVATION_EFFECTIVE = "preservation_effective", _("Preservation measure took effect")
         DEADLINE_CHANGED = "deadline_changed", _("Deadline changed")
+        # Written by the documents app through loanlit.cases.events.case_event_record.
+        DOCUMENT_ADDED = "document_added", _("Document added")
+        DOCUMENT_VERSION_ADDED = "document_version_added", _("New document version")
+        DOCUMENT_BINNED = "document_binned", _("Document moved to the recycle bin")
+        DOCUMENT_RESTORED = "document_restored", _("Document restored")
+        DOCUMENT_SUBMITTED = "document_submitted", _("Document submitted for approval")
+        DOCUMENT_APPROVED = "document_approved", _("Document approved")
+        DOCUMENT_REJECTED = "document_rejected", _("Document rejected")
+        DOCUMENT_APPROVAL_WITHDRAWN = "document_approval_withdrawn", _("Approval request withdrawn")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)

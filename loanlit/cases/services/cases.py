@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from loanlit.cases import access
+from loanlit.cases import access, gates
 from loanlit.cases.models import Case, CaseCounter, CaseEvent, CaseLoan, CaseStage, CaseStageTransition
 from loanlit.cases.services._common import Recorded, assign_changes, bump, law_error, lock_case, record_one, today
 from loanlit.core.bulk import builder, bulk_insert
@@ -263,6 +263,8 @@ def case_change_stage(*, actor: Any, case: Case, to_stage: str | CaseStage, vers
 
 
 def _apply_stage(*, actor: Any, case: Case, target: str, note: str, outcome: str | None = None) -> Case:
+    # Higher layers' rules (e.g. an approved complaint before filing) veto here, before anything is written.
+    gates.require_stage_allowed(case, target)
     previous = case.stage_id
     case.stage_id = target
     fields = ["stage"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django import template
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from loanlit.core import money as m
@@ -129,6 +129,11 @@ def event_summary(event: Any, stage_names: dict[str, str]) -> str:
         return f"{change}: {p.get('due_on', '')}".rstrip(": ")
     if kind == CaseEvent.Kind.PRESERVATION_EFFECTIVE:
         return str(ASSET_TYPES.get(p.get("asset_type"), p.get("asset_type") or ""))
+    if kind.startswith("document_") and p.get("category_label"):
+        # Written by the documents app: the category's label (an English msgid in the "document category"
+        # context for the built-in ones) and the version number.
+        label = pgettext("document category", p["category_label"])
+        return f"{label} v{p['number']}" if p.get("number") else label
     return ""
 
 
