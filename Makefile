@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 VENDOR_STAMP := static/vendor/.installed
 export LOANLIT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loanlit_test
 
-.PHONY: help install run serve test lint bench bench-smoke messages clean system-packages browser-packages check-tools
+.PHONY: help install run serve test lint bench bench-smoke messages clean system-packages browser-packages office-packages check-tools
 
 help:
 	@echo "make run     set up (first time) and start Loanlit on http://127.0.0.1:8000 with demo data"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint    ruff, import contracts, domain-write check, mypy"
 	@echo "make serve   gunicorn + worker with production settings"
 	@echo "make bench   benchmarks with ratios against their floors"
+	@echo "make office-packages  LibreOffice for .docx/.xlsx previews and PDF output (optional)"
 
 check-tools:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is required: install python3.11 (e.g. 'apt-get install python3.11 python3.11-venv') and run make again."; exit 1; }
@@ -29,6 +30,10 @@ system-packages:
 
 browser-packages:
 	@bash scripts/apt_ensure.sh chromium:/usr/bin/chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+
+# LibreOffice (optional at run time): .docx/.xlsx previews and PDF output of generated documents.
+office-packages:
+	@bash scripts/apt_ensure.sh libreoffice-writer-nogui:/usr/lib/libreoffice/program/libswlo.so libreoffice-calc-nogui:/usr/lib/libreoffice/program/libsclo.so fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(MAKE) --no-print-directory check-tools
@@ -55,7 +60,7 @@ run: install
 serve: install
 	bash scripts/serve.sh
 
-test: install browser-packages
+test: install browser-packages office-packages
 	bash scripts/test_stages.sh
 
 lint: $(STAMP)

@@ -96,7 +96,10 @@ INSTALLED_APPS = [
     "loanlit.loans",
     "loanlit.cases",
     "loanlit.deadlines",
+    "loanlit.documents",
     "loanlit.enforcement",
+    "loanlit.docgen",
+    "loanlit.batches",
     "loanlit.imports",
     "loanlit.demo",
 ]
@@ -213,6 +216,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_MB", 200, minimum=1, maximum=10_000) * 1024 * 1024
+# Document previews: seconds one LibreOffice conversion (.docx/.xlsx → PDF) may take before it is killed.
+PREVIEW_TIMEOUT_SECONDS = env_int("PREVIEW_TIMEOUT", 60, minimum=5, maximum=3600)
+# Document approval policy: moving a case to "filed" needs an approved complaint (起诉状) when true.
+DOCUMENTS_REQUIRE_APPROVED_COMPLAINT = env_bool("DOCUMENTS_REQUIRE_APPROVED_COMPLAINT", False)
 
 # Security headers. CSP: no inline script anywhere; htmx runs with eval off (DESIGN §4).
 SESSION_COOKIE_HTTPONLY = True

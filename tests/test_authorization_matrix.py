@@ -65,6 +65,67 @@ WRITE_OFF = Access(
 UNMASKERS = ("administrator", "legal_manager", "case_handler")
 
 
+# Documents store writes: editors are redirected back with the form's refusal (an empty POST writes nothing).
+DOCUMENT_WRITE = Access(
+    "users", users=CASE_EDITORS, ok=(302,), denied=404, forbidden=("branch_manager", "auditor", "read_only")
+)
+
+
+def _doc(world):
+    from loanlit.documents.tests.support import matrix_document
+
+    return matrix_document(world)
+
+
+def _appr():
+    from loanlit.documents.tests import approvals_matrix
+
+    return approvals_matrix
+
+
+def _docgen_template():
+    from loanlit.docgen.models import DocTemplate
+
+    return DocTemplate.objects.order_by("pk").first()
+
+
+APPROVAL_VIEWERS_FORBIDDEN = ("administrator", "case_handler", "branch_manager", "auditor", "read_only")
+
+
+# Batches (issue 8): everyone with cases.view but external lawyers; creating needs cases.edit too.
+BATCH_USERS = (
+    "administrator",
+    "legal_manager",
+    "case_handler",
+    "branch_manager",
+    "auditor",
+    "read_only",
+    "outsider_branch",
+    "outsider_creditor",
+)
+BATCH_CREATE = Access(
+    "users",
+    users=("administrator", "legal_manager", "case_handler", "outsider_branch", "outsider_creditor"),
+    denied=404,
+    forbidden=("branch_manager", "auditor", "read_only"),
+)
+BATCH_ACT = Access(
+    "users", users=CASE_EDITORS, ok=(302,), denied=404, forbidden=("branch_manager", "auditor", "read_only")
+)
+
+
+def _batch(world):
+    from loanlit.batches.tests.matrix import matrix_batch
+
+    return matrix_batch(world)
+
+
+def _batch_item(world):
+    from loanlit.batches.tests.matrix import matrix_item
+
+    return matrix_item(world)
+
+
 ROUTES: list[Route] = [
     Route("core:home", get=LOGIN),
     Route("accounts:login", get=Access("public", ok=(200, 302)), post=Access("public", ok=(200, 302))),
@@ -375,6 +436,139 @@ ROUTES: list[Route] = [
             "pk": _enf().evidence(w).pk,
         },
     ),
+    # documents store (issue 8): the world's case for its viewers (404 for everyone else), writes for its
+    # editors (viewers 403); an empty POST is refused on the form and redirects (nothing written). Purge is
+    # for administrators only; categories and the stored-files check need documents.manage.
+    *[
+        Route(f"documents:{name}", get=only(*CASE_VIEWERS), kwargs=lambda w: {"case_pk": w.cw.case.pk})
+        for name in ("case", "case_bin", "manifest_json", "manifest_xlsx")
+    ],
+    Route("documents:upload", get=None, post=DOCUMENT_WRITE, kwargs=lambda w: {"case_pk": w.cw.case.pk}),
+    *[
+        Route(f"documents:{name}", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": _doc(w).pk})
+        for name in ("document", "versions")
+    ],
+    Route("documents:download", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": _doc(w).pk, "number": 1}),
+    Route("documents:document_edit", get=CASE_WRITE, post=CASE_WRITE, kwargs=lambda w: {"pk": _doc(w).pk}),
+    *[
+        Route(f"documents:{name}", get=None, post=DOCUMENT_WRITE, kwargs=lambda w: {"pk": _doc(w).pk})
+        for name in ("version_upload", "bin", "restore")
+    ],
+    Route(
+        "documents:purge",
+        get=None,
+        post=Access(
+            "users",
+            users=("administrator",),
+            ok=(302,),
+            denied=404,
+            forbidden=("legal_manager", "case_handler", "branch_manager", "auditor", "read_only"),
+        ),
+        kwargs=lambda w: {"pk": _doc(w).pk},
+    ),
+    Route("documents:categories", get=code("documents.manage"), post=code("documents.manage")),
+    Route(
+        "documents:category_toggle",
+        get=None,
+        post=code("documents.manage", ok=(302,)),
+        kwargs=lambda w: {"code": "other"},
+    ),
+    Route("documents:integrity", get=code("documents.manage")),
+    # previews and search (issue 8): a version's preview pages for the case's viewers; search for everyone
+    # signed in (results scoped).
+    Route("documents:search", get=LOGIN),
+    *[
+        Route(
+            f"documents:{name}",
+            get=only(*CASE_VIEWERS),
+            kwargs=lambda w, extra=extra: {"pk": _doc(w).pk, "number": 1, **extra},
+        )
+        for name, extra in (("version_preview", {}), ("preview_page", {"page": 1}))
+    ],
+    # approvals (issue 8): the request for the case's viewers; deciding is for the approver whose turn it is
+    # (the world's legal manager), withdrawing and submitting for the case's editors.
+    Route("documents:approvals_mine", get=LOGIN),
+    Route("documents:approval_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": _appr().request(w).pk}),
+    Route(
+        "documents:approval_decide",
+        get=None,
+        post=Access("users", users=("legal_manager",), ok=(400,), denied=404, forbidden=APPROVAL_VIEWERS_FORBIDDEN),
+        kwargs=lambda w: {"pk": _appr().request(w).pk},
+    ),
+    Route(
+        "documents:approval_withdraw",
+        get=None,
+        post=Access(
+            "users", users=CASE_EDITORS, ok=(302,), denied=404, forbidden=("branch_manager", "auditor", "read_only")
+        ),
+        kwargs=lambda w: {"pk": _appr().request(w).pk},
+    ),
+    Route(
+        "documents:approval_submit",
+        get=CASE_WRITE,
+        post=Access(
+            "users", users=CASE_EDITORS, ok=(400,), denied=404, forbidden=("branch_manager", "auditor", "read_only")
+        ),
+        kwargs=lambda w: {"document_pk": _appr().document(w).pk},
+    ),
+    # Word templates (issue 8): the template pages for reference-data administrators; a case's generation
+    # page for its viewers, generating for its editors (an empty POST is refused on the form: 400).
+    Route("docgen:template_list", get=code("admin.manage_reference_data")),
+    Route(
+        "docgen:template_create",
+        get=code("admin.manage_reference_data"),
+        post=code("admin.manage_reference_data", ok=(400,)),
+    ),
+    Route(
+        "docgen:template_detail",
+        get=code("admin.manage_reference_data"),
+        kwargs=lambda w: {"pk": _docgen_template().pk},
+    ),
+    Route(
+        "docgen:version_upload",
+        get=None,
+        post=code("admin.manage_reference_data", ok=(400,)),
+        kwargs=lambda w: {"pk": _docgen_template().pk},
+    ),
+    Route(
+        "docgen:case",
+        get=only(*CASE_VIEWERS),
+        post=Access(
+            "users", users=CASE_EDITORS, ok=(400,), denied=404, forbidden=("branch_manager", "auditor", "read_only")
+        ),
+        kwargs=lambda w: {"case_pk": w.cw.case.pk},
+    ),
+    # batches (issue 8): bank staff who see cases (never external lawyers: 404); the world's batch (Beijing
+    # branch) for the case viewers, its actions for those with cases.edit (viewers 403, everyone else 404).
+    Route("batches:batch_list", get=Access("users", users=BATCH_USERS, denied=404)),
+    Route("batches:batch_add", get=BATCH_CREATE, post=BATCH_CREATE),
+    Route("batches:batch_detail", get=only(*CASE_VIEWERS), kwargs=lambda w: {"pk": _batch(w).pk}),
+    Route(
+        "batches:batch_select",
+        get=CASE_WRITE,
+        post=BATCH_ACT,
+        kwargs=lambda w: {"pk": _batch(w).pk},
+    ),
+    *[
+        Route(f"batches:{name}", get=None, post=BATCH_ACT, kwargs=lambda w: {"pk": _batch(w).pk})
+        for name in ("batch_screen", "batch_packs", "batch_write_back", "batch_open_cases")
+    ],
+    Route(
+        "batches:batch_package",
+        get=None,
+        post=BATCH_ACT,
+        kwargs=lambda w: {"pk": _batch(w).pk},
+        data=lambda w: {"court": _batch_item(w).court_id},
+    ),
+    *[
+        Route(
+            f"batches:{name}",
+            get=None,
+            post=BATCH_ACT,
+            kwargs=lambda w: {"pk": _batch(w).pk, "item_pk": _batch_item(w).pk},
+        )
+        for name in ("item_court", "item_remove")
+    ],
 ]
 
 PERSONAS = [
