@@ -31,6 +31,10 @@ def _reference_data() -> None:
         )
     if not CaseStage.objects.exists():
         importlib.import_module("loanlit.cases.migrations.0002_seed_courts_and_stages").seed(apps, None)
+    from loanlit.documents.models import DocumentCategory
+
+    if not DocumentCategory.objects.exists():
+        importlib.import_module("loanlit.documents.migrations.0002_seed_categories").seed(apps, None)
 
 
 @pytest.fixture
