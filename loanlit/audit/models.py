@@ -102,6 +102,7 @@ class AccessLog(models.Model):
         DOWNLOAD = "download", _("Downloaded a file")
         EXPORT = "export", _("Exported data")
         DENIED = "denied", _("Access denied")
+        VIEW = "view", _("Viewed a file's details or versions")
 
     at = models.DateTimeField(_("at"), db_index=True)
     user = models.ForeignKey(

@@ -132,6 +132,7 @@ def _add_version(
     check: TemplateCheck,
     note: str,
     storage_name: str | None = None,
+    audited: bool = True,
 ) -> DocTemplateVersion:
     sha = hashlib.sha256(data).hexdigest()
     last = template.versions.order_by("-number").first()
@@ -154,12 +155,13 @@ def _add_version(
             uploaded_by=actor if getattr(actor, "pk", None) else None,
             note=note[:500],
         )
-        audit.record(
-            actor=actor if getattr(actor, "pk", None) else None,
-            action="docgen.template_version_added",
-            target=version,
-            changes={"template": template.code, "number": number, "sha256": sha, "variables": check.variables},
-        )
+        if audited:
+            audit.record(
+                actor=actor if getattr(actor, "pk", None) else None,
+                action="docgen.template_version_added",
+                target=version,
+                changes={"template": template.code, "number": number, "sha256": sha, "variables": check.variables},
+            )
     except Exception:
         if saved:
             default_storage.delete(saved)
@@ -270,7 +272,9 @@ def ensure_builtin_templates() -> int:
     """Create or update the built-in templates (idempotent); returns how many versions were added.
 
     A built-in whose shipped .docx changed gets a new version; its older versions stay on record, but
-    only the shipped file can be read back (they were generated documents' sources, already stored)."""
+    only the shipped file can be read back (they were generated documents' sources, already stored).
+    Not audited: built-ins are shipped with the code, like the reference data migrations seed (each
+    version keeps the file's SHA-256); an administrator's upload is audited."""
     added = 0
     for spec in specs.builtin_specs():
         path = specs.docx_path(spec)
@@ -305,6 +309,7 @@ def ensure_builtin_templates() -> int:
             check=check,
             note="",
             storage_name=BUILTIN_PREFIX + spec["code"],
+            audited=False,
         )
         added += 1
     return added

@@ -7,6 +7,7 @@ import importlib
 import os
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -37,10 +38,10 @@ def _reference_data() -> None:
         importlib.import_module("loanlit.documents.migrations.0002_seed_categories").seed(apps, None)
 
 
-@pytest.fixture
-def case_world():
+def bank_with_handler() -> tuple[Any, Any, Any, Any]:
+    """The browser tests' bank: creditor BANK-A, its head office, the Beijing branch and the case handler
+    wang.fang there (signs in with PASSWORD); the reference data put back first."""
     from loanlit.accounts import services as accounts
-    from loanlit.cases.tests.views_support import build_case_world
     from loanlit.core.models import OrgUnit
 
     _reference_data()
@@ -60,6 +61,14 @@ def case_world():
         creditors=[creditor],
         display_name="Wang Fang",
     )
+    return creditor, head, beijing, handler
+
+
+@pytest.fixture
+def case_world():
+    from loanlit.cases.tests.views_support import build_case_world
+
+    creditor, _head, beijing, handler = bank_with_handler()
     people = SimpleNamespace(creditor=creditor, beijing=beijing, case_handler=handler)
     world = build_case_world(people, name="Zhang San")
     build_case_world(people, name="Li Si", seq=2)

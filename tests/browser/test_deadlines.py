@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.browser.test_case_pages import _reference_data
+from tests.browser.test_case_pages import bank_with_handler
 from tests.browser.test_smoke import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORTS, _unavailable
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -30,28 +30,10 @@ REMINDED_AT = dt.datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture
 def deadline_world():
-    from loanlit.accounts import services as accounts
     from loanlit.cases.models import ProceedingParty
     from loanlit.cases.tests.views_support import build_case_world
-    from loanlit.core.models import OrgUnit
 
-    _reference_data()
-    creditor = accounts.creditor_create(
-        actor=None, code="BANK-A", name="Demo Bank", kind="bank", legal_name="Demo Bank Co., Ltd."
-    )
-    head = accounts.org_unit_create(actor=None, code="HO", name="Head office", kind=OrgUnit.Kind.HEAD_OFFICE)
-    beijing = accounts.org_unit_create(
-        actor=None, code="BJ", name="Beijing branch", kind=OrgUnit.Kind.BRANCH, parent=head, region_code="110000"
-    )
-    handler = accounts.user_create(
-        actor=None,
-        username="wang.fang",
-        password=PASSWORD,
-        role_code="case_handler",
-        unit=beijing,
-        creditors=[creditor],
-        display_name="Wang Fang",
-    )
+    creditor, _head, beijing, handler = bank_with_handler()
     world = build_case_world(SimpleNamespace(creditor=creditor, beijing=beijing, case_handler=handler))
     world.defendant = ProceedingParty.objects.get(proceeding=world.proceeding, role="defendant")
     return world

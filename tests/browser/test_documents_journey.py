@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.browser.test_case_pages import _reference_data
+from tests.browser.test_case_pages import bank_with_handler
 from tests.browser.test_smoke import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORTS, _unavailable
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -22,26 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def documents_world(settings, tmp_path):
     from loanlit.accounts import services as accounts
     from loanlit.cases.tests.views_support import build_case_world
-    from loanlit.core.models import OrgUnit
 
     settings.MEDIA_ROOT = tmp_path
-    _reference_data()
-    creditor = accounts.creditor_create(
-        actor=None, code="BANK-A", name="Demo Bank", kind="bank", legal_name="Demo Bank Co., Ltd."
-    )
-    head = accounts.org_unit_create(actor=None, code="HO", name="Head office", kind=OrgUnit.Kind.HEAD_OFFICE)
-    beijing = accounts.org_unit_create(
-        actor=None, code="BJ", name="Beijing branch", kind=OrgUnit.Kind.BRANCH, parent=head, region_code="110000"
-    )
-    handler = accounts.user_create(
-        actor=None,
-        username="wang.fang",
-        password=PASSWORD,
-        role_code="case_handler",
-        unit=beijing,
-        creditors=[creditor],
-        display_name="Wang Fang",
-    )
+    creditor, head, beijing, handler = bank_with_handler()
     manager = accounts.user_create(
         actor=None,
         username="li.na",

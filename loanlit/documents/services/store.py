@@ -233,18 +233,7 @@ def document_add(
             source=source,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        version = DocumentVersion.objects.create(
-            document=document,
-            number=1,
-            storage_name=stored.name,
-            original_name=original_name,
-            size=stored.size,
-            sha256=stored.sha256,
-            content_type=stored.content_type,
-            inline_safe=stored.inline_safe,
-            uploaded_by=document.created_by,
-            note=clean_note,
-        )
+        version = _version_row(document, 1, stored, original_name, uploaded_by=document.created_by, note=clean_note)
         document.current_version = version
         document.save(update_fields=["current_version", "updated_at"])
         _schedule_preview(version, actor)
@@ -265,6 +254,24 @@ def document_add(
             },
         )
     return document
+
+
+def _version_row(
+    document: Document, number: int, stored: Any, original_name: str, *, uploaded_by: Any, note: str
+) -> DocumentVersion:
+    """The version row of a file just streamed to storage (``stored``: name, size, hash, detected type)."""
+    return DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        storage_name=stored.name,
+        original_name=original_name,
+        size=stored.size,
+        sha256=stored.sha256,
+        content_type=stored.content_type,
+        inline_safe=stored.inline_safe,
+        uploaded_by=uploaded_by,
+        note=note,
+    )
 
 
 def _schedule_preview(version: DocumentVersion, actor: Any) -> None:
@@ -307,15 +314,11 @@ def version_add(
         locked = _lock_document(document.pk, version)
         _check_version_add(locked.deleted_at, locked.approval)
         last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
-        row = DocumentVersion.objects.create(
-            document=locked,
-            number=last + 1,
-            storage_name=stored.name,
-            original_name=original_name,
-            size=stored.size,
-            sha256=stored.sha256,
-            content_type=stored.content_type,
-            inline_safe=stored.inline_safe,
+        row = _version_row(
+            locked,
+            last + 1,
+            stored,
+            original_name,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
             note=clean_note,
         )

@@ -380,3 +380,15 @@ def test_the_documents_page_takes_the_same_number_of_queries_however_many_docume
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_document_page_and_its_version_list_are_access_logged_as_views(client, world):
+    document = add_pdf(world.case, world.handler)
+    client.force_login(world.handler)
+    assert client.get(reverse("documents:document", args=[document.pk])).status_code == 200
+    assert client.get(reverse("documents:versions", args=[document.pk])).status_code == 200
+    views = AccessLog.objects.filter(action=AccessLog.Action.VIEW).order_by("pk")
+    assert [(row.username, row.target_type, row.target_id, row.detail) for row in views] == [
+        ("case_handler", "documents.document", str(document.pk), {"page": "document"}),
+        ("case_handler", "documents.document", str(document.pk), {"page": "versions"}),
+    ]

@@ -203,39 +203,45 @@ def case_bin(request: HttpRequest, case_pk: int) -> HttpResponse:
     )
 
 
-def _manifest(request: HttpRequest, case_pk: int) -> tuple[Case, dict[str, Any]]:
+_MANIFEST_FORMATS: dict[str, tuple[Any, str]] = {
+    "json": (manifest.manifest_json, "application/json; charset=utf-8"),
+    "xlsx": (manifest.manifest_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
+
+
+def _manifest(request: HttpRequest, case_pk: int, file_format: str) -> HttpResponse:
+    """The case's evidence manifest as a download, logged as an export."""
     case = _case(request, case_pk)
+    render_manifest, content_type = _MANIFEST_FORMATS[file_format]
     data = manifest.manifest_data(case=case)
-    return case, data
+    audit.access_log(
+        user=request.user,
+        action=audit.AccessAction.EXPORT,
+        target=case,
+        request=request,
+        detail={"format": file_format},
+    )
+    return file_response(render_manifest(data), f"{case.internal_no}-manifest.{file_format}", content_type=content_type)
 
 
 @require_GET
 def manifest_json(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case, data = _manifest(request, case_pk)
-    audit.access_log(
-        user=request.user, action=audit.AccessAction.EXPORT, target=case, request=request, detail={"format": "json"}
-    )
-    return file_response(
-        manifest.manifest_json(data),
-        f"{case.internal_no}-manifest.json",
-        content_type="application/json; charset=utf-8",
-    )
+    return _manifest(request, case_pk, "json")
 
 
 @require_GET
 def manifest_xlsx(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case, data = _manifest(request, case_pk)
-    audit.access_log(
-        user=request.user, action=audit.AccessAction.EXPORT, target=case, request=request, detail={"format": "xlsx"}
-    )
-    return file_response(
-        manifest.manifest_xlsx(data),
-        f"{case.internal_no}-manifest.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return _manifest(request, case_pk, "xlsx")
 
 
 # --- one document -----------------------------------------------------------------------------------------
+
+
+def _log_view(request: HttpRequest, document: Document, page: str) -> None:
+    """Who saw a document's page or its version list (file names, hashes, uploaders) goes to the access log."""
+    audit.access_log(
+        user=request.user, action=audit.AccessAction.VIEW, target=document, request=request, detail={"page": page}
+    )
 
 
 @require_GET
@@ -243,6 +249,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
     case = document.case
     can_edit = access.can_edit(request.user, case)
+    _log_view(request, document, "document")
     return render(
         request,
         "documents/store/document_detail.html",
@@ -263,6 +270,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def version_list(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(request, pk)
+    _log_view(request, document, "versions")
     return render(
         request,
         "documents/store/partials/versions.html",
