@@ -4,11 +4,13 @@ approves it, and the document is approved and locked."""
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from PIL import Image
 
 from tests.browser.test_case_pages import bank_with_handler
 from tests.browser.test_smoke import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, VIEWPORTS, _unavailable
@@ -93,9 +95,11 @@ def test_upload_preview_submit_and_approve_as_another_persona(browser, live_serv
     page.wait_for_selector("#preview-pages img")
     images = page.locator("#preview-pages img")
     assert images.count() == 2
-    # The first page really is a PNG the browser decoded (a broken image has no natural width).
-    images.first.wait_for()
-    page.wait_for_function("document.querySelector('#preview-pages img').naturalWidth > 0")
+    # The first page really is a PNG: fetched with the browser's session and opened with Pillow.
+    png = context.request.get(base + images.first.get_attribute("src"))
+    assert png.ok and png.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(png.body())) as picture:
+        assert picture.format == "PNG" and picture.width > 0
     _shot(page, "preview", device)
 
     page.goto(f"{base}/documents/{document.pk}/")
