@@ -33,15 +33,15 @@ def _setup(count: int):  # type: ignore[no-untyped-def]
 
     ensure_builtin_templates()
     creditor = accounts.creditor_create(
-        actor=None, code="BENCH", name="Bench Bank", kind="bank", legal_name="Bench Bank Co., Ltd."
+        actor=None, code="BENCH-G", name="Bench Bank G", kind="bank", legal_name="Bench Bank G Co., Ltd."
     )
-    head = accounts.org_unit_create(actor=None, code="BH", name="Bench head office", kind="head_office")
+    head = accounts.org_unit_create(actor=None, code="BGH", name="Bench G head office", kind="head_office")
     branch = accounts.org_unit_create(
-        actor=None, code="BB", name="Bench branch", kind="branch", parent=head, region_code="110000"
+        actor=None, code="BGB", name="Bench G branch", kind="branch", parent=head, region_code="110000"
     )
     admin = accounts.user_create(
         actor=None,
-        username="bench.admin",
+        username="bench.docgen.admin",
         password=None,
         role_code="administrator",
         unit=head,
@@ -50,7 +50,7 @@ def _setup(count: int):  # type: ignore[no-untyped-def]
     )
     manager = accounts.user_create(
         actor=None,
-        username="bench.manager",
+        username="bench.docgen.manager",
         password=None,
         role_code="legal_manager",
         unit=head,
