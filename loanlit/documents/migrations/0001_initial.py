@@ -38,7 +38,6 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
                 ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('unit_path', models.CharField(db_index=True, editable=False, max_length=255, verbose_name='unit path')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('tags', models.JSONField(blank=True, default=list, verbose_name='tags')),
                 ('doc_date', models.DateField(blank=True, null=True, verbose_name='document date')),

@@ -78,8 +78,6 @@ class Document(VersionedModel):
         on_delete=models.PROTECT,
         related_name="documents",
     )
-    # A copy of case.unit_path: scope is one indexed prefix query, as on the case (DESIGN rule 2).
-    unit_path = models.CharField(_("unit path"), max_length=255, db_index=True, editable=False)
     category = models.ForeignKey(
         DocumentCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="documents"
     )

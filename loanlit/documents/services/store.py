@@ -225,7 +225,6 @@ def document_add(
             creditor_id=locked.creditor_id,
             case=locked,
             proceeding=proceeding,
-            unit_path=locked.unit_path,
             category=category_row,
             title=clean_title,
             tags=clean_tags,

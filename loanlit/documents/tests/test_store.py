@@ -95,10 +95,10 @@ def test_document_add_streams_the_file_with_its_sha256_and_keeps_the_name_exactl
         doc_date=dt.date(2024, 5, 6),
     )
     version = document.current_version
-    assert (document.title, document.tags, document.unit_path) == (
+    assert (document.title, document.tags, document.case_id) == (
         "张三 借款合同 [副本] (2024)",
         ["原件", "扫描"],
-        world.case.unit_path,
+        world.case.pk,
     )
     assert (version.number, version.original_name, version.size) == (1, name, len(data))
     assert version.sha256 == hashlib.sha256(data).hexdigest()

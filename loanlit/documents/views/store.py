@@ -6,7 +6,8 @@ every download and manifest is access-logged; writes go through the services."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,20 +36,28 @@ UNSAFE_CONTENT_TYPE = "application/octet-stream"
 # --- scope ------------------------------------------------------------------------------------------------
 
 
-def _document(request: HttpRequest, pk: int) -> Document:
-    """The document if its case is in scope, else 404 — logged as a refused access when the id exists."""
+T = TypeVar("T")
+
+
+def _logged_404(request: HttpRequest, model: type[Any], pk: int, get: Callable[[], T]) -> T:
+    """``get()``, or its 404 (out of scope looks like a missing id) — logged as a refused access when a
+    ``model`` row with ``pk`` exists."""
     try:
-        return selectors.document_get_for_user(user=request.user, pk=pk)
+        return get()
     except Http404:
-        if Document.objects.filter(pk=pk).exists():
+        if model.objects.filter(pk=pk).exists():
             audit.access_log(
                 user=request.user,
                 action=audit.AccessAction.DENIED,
-                target=audit.TargetRef(type="documents.document", id=str(pk)),
+                target=audit.TargetRef(type=model._meta.label_lower, id=str(pk)),
                 request=request,
                 detail={"reason": "out_of_scope", "path": request.path},
             )
         raise
+
+
+def _document(request: HttpRequest, pk: int) -> Document:
+    return _logged_404(request, Document, pk, lambda: selectors.document_get_for_user(user=request.user, pk=pk))
 
 
 def _document_for_write(request: HttpRequest, pk: int) -> Document:
@@ -59,18 +68,7 @@ def _document_for_write(request: HttpRequest, pk: int) -> Document:
 
 
 def _case(request: HttpRequest, case_pk: int) -> Case:
-    try:
-        return case_for_read(request, case_pk)
-    except Http404:
-        if Case.objects.filter(pk=case_pk).exists():
-            audit.access_log(
-                user=request.user,
-                action=audit.AccessAction.DENIED,
-                target=audit.TargetRef(type="cases.case", id=str(case_pk)),
-                request=request,
-                detail={"reason": "out_of_scope", "path": request.path},
-            )
-        raise
+    return _logged_404(request, Case, case_pk, lambda: case_for_read(request, case_pk))
 
 
 def _case_for_write(request: HttpRequest, case_pk: int) -> Case:
