@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "loanlit.enforcement",
     "loanlit.docgen",
     "loanlit.batches",
+    "loanlit.workflow",
+    "loanlit.collaboration",
     "loanlit.imports",
     "loanlit.demo",
 ]

@@ -26,6 +26,8 @@ urlpatterns = [
     path("documents/", include("loanlit.documents.urls")),
     path("docgen/", include("loanlit.docgen.urls")),
     path("batches/", include("loanlit.batches.urls")),
+    path("workflow/", include("loanlit.workflow.urls")),
+    path("collaboration/", include("loanlit.collaboration.urls")),
     path("enforcement/", include("loanlit.enforcement.urls")),
     path("imports/", include("loanlit.imports.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
