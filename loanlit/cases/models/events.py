@@ -41,6 +41,17 @@ class CaseEvent(models.Model):
         DOCUMENT_APPROVED = "document_approved", _("Document approved")
         DOCUMENT_REJECTED = "document_rejected", _("Document rejected")
         DOCUMENT_APPROVAL_WITHDRAWN = "document_approval_withdrawn", _("Approval request withdrawn")
+        # Written by the workflow app through loanlit.cases.events.case_event_record.
+        WORKFLOW_ASSIGNED = "workflow_assigned", _("Workflow template assigned")
+        WORKFLOW_MIGRATED = "workflow_migrated", _("Workflow template version changed")
+        HANDLER_CHANGED = "handler_changed", _("Handler changed")
+        DECISION_REQUESTED = "decision_requested", _("Internal approval requested")
+        DECISION_APPROVED = "decision_approved", _("Internal approval granted")
+        DECISION_REJECTED = "decision_rejected", _("Internal approval refused")
+        SETTLEMENT_AGREED = "settlement_agreed", _("Settlement agreed")
+        SETTLEMENT_BREACHED = "settlement_breached", _("Settlement breached")
+        SETTLEMENT_COMPLETED = "settlement_completed", _("Settlement paid in full")
+        SETTLEMENT_CANCELLED = "settlement_cancelled", _("Settlement cancelled")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
