@@ -27,9 +27,22 @@ PERMISSIONS: Final = {
     "documents.purge": _("Delete documents in the recycle bin for good"),
     "documents.manage": _("Manage document categories and check stored files"),
     "documents.approve": _("Approve documents"),
+    "workflow.manage_templates": _("Manage workflow templates"),
+    "workflow.manage_policies": _("Manage internal approval policies"),
+    "workflow.bulk": _("Change the stage, handler or law firm of many cases at once"),
+    "workflow.handover": _("Hand over a user's cases, tasks and deadlines"),
+    "tasks.view_team": _("See the open work of everyone in scope"),
 }
 
 ALL = tuple(PERMISSIONS)
+
+WORKFLOW_CODES: Final = (
+    "workflow.manage_templates",
+    "workflow.manage_policies",
+    "workflow.bulk",
+    "workflow.handover",
+    "tasks.view_team",
+)
 
 # Codes added after the first release, by role: a data migration grants them to built-in roles already
 # in the database (``builtin_roles_ensure`` never edits existing roles). New databases get them from
@@ -50,6 +63,11 @@ GRANTS_ADDED: Final = {
         "administrator": ("documents.approve",),
         "legal_manager": ("documents.approve",),
     },
+    "0006": {
+        "administrator": WORKFLOW_CODES,
+        "legal_manager": WORKFLOW_CODES,
+        "branch_manager": ("tasks.view_team",),
+    },
 }
 
 BUILTIN_ROLES: Final = {
@@ -67,6 +85,7 @@ BUILTIN_ROLES: Final = {
             "cases.export",
             "enforcement.write_off",
             "documents.approve",
+            *WORKFLOW_CODES,
         ),
     ),
     "case_handler": (
@@ -74,7 +93,7 @@ BUILTIN_ROLES: Final = {
         ("cases.view", "cases.edit", "personal_data.unmask", "imports.run", "imports.progress", "cases.export"),
     ),
     "external_lawyer": (_("External lawyer"), ("cases.view", "cases.edit", "imports.progress")),
-    "branch_manager": (_("Branch manager"), ("cases.view", "reports.view", "cases.export")),
+    "branch_manager": (_("Branch manager"), ("cases.view", "reports.view", "cases.export", "tasks.view_team")),
     "auditor": (_("Auditor"), ("cases.view", "audit.view", "reports.view", "jobs.view_all", "cases.export")),
     "read_only": (_("Read-only"), ("cases.view",)),
 }

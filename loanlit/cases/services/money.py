@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from loanlit.cases import access, ledger
+from loanlit.cases import access, gates, ledger
 from loanlit.cases.models import Case, CaseEvent, CostEntry, Proceeding, Recovery
 from loanlit.cases.services._common import bump, law_error, lock_case, money_str, record_one, require_amount
 from loanlit.core.errors import DomainError, StaleVersionError
@@ -58,6 +58,8 @@ def cost_record(
         raise DomainError(_("Unknown payer."), code="invalid_payer")
     _check_proceeding(case, proceeding)
     value = require_amount(amount)
+    # A payment may need internal approval first (workflow maker-checker); refused before anything is written.
+    gates.require_action_allowed(gates.ACTION_COST_PAYMENT, case, value)
     cost = CostEntry.objects.create(
         case=case,
         proceeding=proceeding,

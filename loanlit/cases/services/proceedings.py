@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loanlit.cases import access
+from loanlit.cases import access, gates
 from loanlit.cases.models import (
     ADJUDICATED_KINDS,
     Case,
@@ -545,6 +545,9 @@ def proceeding_record_result(
     proceeding = lock_proceeding(proceeding.pk, expected_version=version)
     if result not in Proceeding.Result.values or not result:
         raise DomainError(_("Choose the result."), code="invalid_result")
+    if result == Proceeding.Result.WITHDRAWN and proceeding.result != result:
+        # Withdrawing a suit may need internal approval first (workflow maker-checker).
+        gates.require_action_allowed(gates.ACTION_WITHDRAWAL, proceeding.case, proceeding.case.claim_total)
     before = proceeding.result
     proceeding.result, proceeding.result_on = result, result_on
     fields = ["result", "result_on"]

@@ -1,0 +1,1 @@
+"""Job handlers and periodic tasks of the automation area (imported by loanlit/workflow/tasks.py)."""
