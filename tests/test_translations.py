@@ -290,3 +290,95 @@ def test_language_switch_sets_the_cookie_and_returns_to_the_page(client, setting
     assert response["Location"] == login
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert 'id="sign-in-button">Sign in</button>' in client.get(login).content.decode()
+
+
+# --- every msgid in the code has its zh-Hans text --------------------------------------------------
+# The completeness test above checks the entries a catalogue has; this one checks that the catalogues
+# have every message the code asks for (a msgid added without running makemessages shows in English).
+
+TEMPLATE_CALL = re.compile(
+    r"\b(gettext|pgettext|ngettext|npgettext|_)\(\s*"
+    r"((?:u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\")(?:\s*,\s*(?:u?'(?:[^'\\]|\\.)*'|u?\"(?:[^\"\\]|\\.)*\"))*)"
+)
+
+
+def _translated_messages() -> set[tuple[str, str]]:
+    """(context, msgid) of every entry translated in some zh-Hans catalogue (Django merges them all)."""
+    done: set[tuple[str, str]] = set()
+    for path in zh_hans_catalogues():
+        text = path.read_text(encoding="utf-8")
+        contexts = _contexts_by_line(text)
+        for entry in parse_po(text):
+            if entry.msgid and "fuzzy" not in entry.flags and all(entry.msgstr.values()) and entry.msgstr:
+                done.add((contexts.get(entry.line, ""), entry.msgid))
+    return done
+
+
+def _contexts_by_line(text: str) -> dict[int, str]:
+    """The msgctxt of each entry, by the line number parse_po gives the entry (its msgctxt line)."""
+    found = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("msgctxt "):
+            found[number] = _unquote(line[len("msgctxt ") :])
+    return found
+
+
+def python_messages(source: str) -> list[tuple[int, str, str]]:
+    """(line, context, msgid) of each translation call with literal arguments."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        name = _call_name(node) if isinstance(node, ast.Call) else None
+        if name not in TRANSLATION_CALLS or name == "gettext_noop":
+            continue
+        args = node.args  # type: ignore[attr-defined]
+        literal = [isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in args]
+        if name.startswith(("pgettext", "npgettext")):
+            if len(args) >= 2 and literal[0] and literal[1]:
+                found.append((node.lineno, args[0].value, args[1].value))
+        elif args and literal[0]:
+            found.append((node.lineno, "", args[0].value))
+    return found
+
+
+def template_messages(source: str) -> list[tuple[str, str]]:
+    from django.utils.translation.template import templatize
+
+    found = []
+    for match in TEMPLATE_CALL.finditer(templatize(source)):
+        literals = re.sub(r"(^|,\s*)u(['\"])", r"\1\2", match.group(2))  # u'...' → '...' (not inside a text)
+        values = ast.literal_eval("(" + literals + ",)")
+        if match.group(1).startswith(("pgettext", "npgettext")):
+            found.append((values[0], values[1]))
+        else:
+            found.append(("", values[0]))
+    return found
+
+
+def test_message_extractors_find_python_and_template_messages():
+    source = 'A = _("One")\nB = pgettext_lazy("ctx", "Two")\nC = gettext(name)\nD = ngettext("a", "b", n)\n'
+    assert python_messages(source) == [(1, "", "One"), (2, "ctx", "Two"), (4, "", "a")]
+    template = (
+        '{% load i18n %}{% translate "Three" %}{% translate "Four" context "door" %}'
+        "{% blocktranslate trimmed with n=x %}\n  Hi {{ n }}\n  there{% endblocktranslate %}{% translate 'Thu' %}"
+    )
+    assert template_messages(template) == [("", "Three"), ("door", "Four"), ("", "Hi %(n)s there"), ("", "Thu")]
+
+
+def _sources() -> list[Path]:
+    return _python_files() + _template_files()
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_in_the_code_has_a_zh_hans_translation(path: Path, translated_messages):
+    source = path.read_text(encoding="utf-8")
+    if path.suffix == ".py":
+        wanted = {(ctx, msgid) for _line, ctx, msgid in python_messages(source)}
+    else:
+        wanted = set(template_messages(source))
+    missing = sorted(msg for msg in wanted - translated_messages if msg[1].strip())
+    assert missing == [], "run makemessages in the app (or the root for templates/) and translate these"
+
+
+@pytest.fixture(scope="session")
+def translated_messages() -> set[tuple[str, str]]:
+    return _translated_messages()

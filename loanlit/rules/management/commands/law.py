@@ -161,14 +161,14 @@ class Command(BaseCommand):
         start = parse_day(o["start"], name="--start")
         result = compute_deadline(spec.name, start, calendar=selectors.law_calendar())
         lines = [
-            f"{_('Rule')}: {spec.name} ({self._label(spec.label_zh, spec.label_en)})",
-            f"{_('Start')}: {start.isoformat()}",
-            f"{_('Nominal end')}: {result.nominal_end.isoformat()}",
-            f"{_('Deadline')}: {result.deadline.isoformat()}",
-            f"{_('Rolled over')}: {self._yes(result.rolled)}",
-            f"{_('Confirmed')}: {self._yes(result.confirmed)}",
-            f"{_('Reminder date')}: {result.reminder_date.isoformat()}",
-            f"{_('Source')}: {self._label(spec.article_zh, spec.article_en)}",
+            self._kv(_("Rule"), f"{spec.name} ({self._label(spec.label_zh, spec.label_en)})"),
+            self._kv(_("Start"), f"{start.isoformat()}"),
+            self._kv(_("Nominal end"), f"{result.nominal_end.isoformat()}"),
+            self._kv(_("Deadline"), f"{result.deadline.isoformat()}"),
+            self._kv(_("Rolled over"), f"{self._yes(result.rolled)}"),
+            self._kv(_("Confirmed"), f"{self._yes(result.confirmed)}"),
+            self._kv(_("Reminder date"), f"{result.reminder_date.isoformat()}"),
+            self._kv(_("Source"), f"{self._label(spec.article_zh, spec.article_en)}"),
             *self._explanation(result.explanation),
         ]
         return serialize.deadline(result, spec), lines
@@ -182,8 +182,8 @@ class Command(BaseCommand):
         amount = parse_decimal(o["amount"], name="--amount")
         result = court_fee(o["kind"], amount, halved=o["halved"])
         lines = [
-            f"{_('Fee')}: {serialize.decimal_text(result.fee)}",
-            f"{_('Exact')}: {serialize.decimal_text(result.exact)}",
+            self._kv(_("Fee"), f"{serialize.decimal_text(result.fee)}"),
+            self._kv(_("Exact"), f"{serialize.decimal_text(result.exact)}"),
             *self._explanation(result.explanation),
         ]
         return serialize.fee(o["kind"], amount, o["halved"], result), lines
@@ -194,8 +194,8 @@ class Command(BaseCommand):
         start, end = parse_day(o["start"], name="--start"), parse_day(o["end"], name="--end")
         result = simple_interest(principal, rate, start, end, o["basis"])
         lines = [
-            f"{_('Days')}: {result.days} ({o['basis']})",
-            f"{_('Interest')}: {serialize.decimal_text(result.interest)}",
+            self._kv(_("Days"), f"{result.days} ({o['basis']})"),
+            self._kv(_("Interest"), f"{serialize.decimal_text(result.interest)}"),
             *self._explanation(result.explanation),
         ]
         return serialize.interest(principal, rate, start, end, o["basis"], result), lines
@@ -207,10 +207,10 @@ class Command(BaseCommand):
         result = interest_cap(formed, rate, o["lender"], filed, table=selectors.lpr_table())
         data = serialize.cap(formed, rate, o["lender"], filed, result)
         lines = [
-            f"{_('One-year LPR')}: {data['lpr_1y'] or '—'}",
-            f"{_('Cap')}: {data['cap_pct'] or '—'}",
-            f"{_('Supported rate')}: {data['supported_rate_pct']}",
-            f"{_('Private-lending cap applies')}: {self._yes(result.applies)}",
+            self._kv(_("One-year LPR"), f"{data['lpr_1y'] or '—'}"),
+            self._kv(_("Cap"), f"{data['cap_pct'] or '—'}"),
+            self._kv(_("Supported rate"), f"{data['supported_rate_pct']}"),
+            self._kv(_("Private-lending cap applies"), f"{self._yes(result.applies)}"),
             *self._explanation(result.explanation),
             *(f"! {self._msg(m)}" for m in result.warnings),
         ]
@@ -221,9 +221,9 @@ class Command(BaseCommand):
         row = lpr_on(on, table=selectors.lpr_table())
         data = serialize.lpr(on, row)
         lines = [
-            f"{_('One-year LPR')}: {data['lpr_1y']}",
-            f"{_('Five-year-plus LPR')}: {data['lpr_5y']}",
-            f"{_('Published')}: {data['published']}",
+            self._kv(_("One-year LPR"), f"{data['lpr_1y']}"),
+            self._kv(_("Five-year-plus LPR"), f"{data['lpr_5y']}"),
+            self._kv(_("Published"), f"{data['published']}"),
         ]
         return data, lines
 
@@ -231,12 +231,12 @@ class Command(BaseCommand):
         result = parse_case_number(o["text"])
         data = serialize.case_number(result)
         lines = [
-            f"{_('Normalized')}: {result.normalized}",
-            f"{_('Year')}: {result.year}",
-            f"{_('Court')}: {result.court} ({result.court_level})",
-            f"{_('Special code')}: {result.special or '—'}",
-            f"{_('Case type')}: {result.type} ({self._msg(result.type_label)})",
-            f"{_('Sequence')}: {result.seq}",
+            self._kv(_("Normalized"), f"{result.normalized}"),
+            self._kv(_("Year"), f"{result.year}"),
+            self._kv(_("Court"), f"{result.court} ({result.court_level})"),
+            self._kv(_("Special code"), f"{result.special or '—'}"),
+            self._kv(_("Case type"), f"{result.type} ({self._msg(result.type_label)})"),
+            self._kv(_("Sequence"), f"{result.seq}"),
         ]
         return data, lines
 
@@ -246,9 +246,9 @@ class Command(BaseCommand):
 
     def _validate(self, o: dict[str, Any]) -> tuple[Any, list[str]]:
         result = VALIDATORS[o["kind"]](o["value"])
-        lines = [f"{_('Valid')}: {self._yes(result.valid)}", f"{_('Normalized')}: {result.normalized}"]
+        lines = [self._kv(_("Valid"), f"{self._yes(result.valid)}"), self._kv(_("Normalized"), f"{result.normalized}")]
         if result.message is not None:
-            lines.append(f"{_('Error')}: {self._msg(result.message)}")
+            lines.append(self._kv(_("Error"), f"{self._msg(result.message)}"))
         lines += [f"! {self._msg(m)}" for m in result.warnings]
         return serialize.identifier(o["kind"], result), lines
 
@@ -260,14 +260,15 @@ class Command(BaseCommand):
             "override": _("an administrator override"),
             "none": _("no data: provisional (weekends and fixed-date holidays only)"),
         }
-        lines = [f"{_('Year')}: {year}", f"{_('Data source')}: {sources[str(summary.source)]}"]
+        lines = [self._kv(_("Year"), f"{year}"), self._kv(_("Data source"), f"{sources[str(summary.source)]}")]
         if summary.notice:
-            lines.append(f"{_('Notice')}: {summary.notice}")
-        lines.append(f"{_('Rest days')}: {', '.join(d.isoformat() for d in summary.rest_days) or '—'}")
-        lines.append(f"{_('Make-up working days')}: {', '.join(d.isoformat() for d in summary.working_days) or '—'}")
+            lines.append(self._kv(_("Notice"), f"{summary.notice}"))
+        lines.append(self._kv(_("Rest days"), f"{', '.join(d.isoformat() for d in summary.rest_days) or '—'}"))
+        working = ", ".join(d.isoformat() for d in summary.working_days) or "—"
+        lines.append(self._kv(_("Make-up working days"), working))
         if summary.provisional_rest_days:
             days = ", ".join(d.isoformat() for d in summary.provisional_rest_days)
-            lines.append(f"{_('Provisional rest days')}: {days}")
+            lines.append(self._kv(_("Provisional rest days"), f"{days}"))
         return serialize.calendar_year(summary), lines
 
     # --- text helpers ---------------------------------------------------------------------------
@@ -282,6 +283,11 @@ class Command(BaseCommand):
 
     def _explanation(self, msgs: Any) -> list[str]:
         return [f"  · {self._msg(m)}" for m in msgs]
+
+    @staticmethod
+    def _kv(label: str, value: str) -> str:
+        # The label is a separate gettext call so makemessages extracts it (it cannot look inside f-strings).
+        return f"{label}: {value}"
 
     @staticmethod
     def _yes(value: bool) -> str:
