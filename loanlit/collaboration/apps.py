@@ -6,3 +6,8 @@ class CollaborationConfig(AppConfig):
     name = "loanlit.collaboration"
     label = "collaboration"
     verbose_name = _("Collaboration")
+
+    def ready(self) -> None:
+        from loanlit.collaboration import panels
+
+        panels.register()

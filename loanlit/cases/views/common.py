@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,23 @@ def deny(request: HttpRequest, reason: str, target: Model | None = None) -> Perm
         user=request.user, action=audit.AccessAction.DENIED, target=target, request=request, detail={"reason": reason}
     )
     return PermissionDenied(reason)
+
+
+def logged_404(request: HttpRequest, model: type[Model], pk: int, get: Callable[[], T]) -> T:
+    """``get()``, or its 404 (out of scope looks like a missing id) — logged as a refused access when a
+    ``model`` row with ``pk`` exists, so probing other units' ids shows in the access log."""
+    try:
+        return get()
+    except Http404:
+        if model._default_manager.filter(pk=pk).exists():
+            audit.access_log(
+                user=request.user,
+                action=audit.AccessAction.DENIED,
+                target=audit.TargetRef(type=model._meta.label_lower, id=str(pk)),
+                request=request,
+                detail={"reason": "out_of_scope", "path": request.path},
+            )
+        raise
 
 
 def case_for_read(request: HttpRequest, pk: int) -> Case:

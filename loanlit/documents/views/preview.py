@@ -12,24 +12,19 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from loanlit import audit
+from loanlit.cases.views.common import logged_404
 from loanlit.documents import previews, selectors, tasks
-from loanlit.documents.models import DocumentVersion, PreviewPage
+from loanlit.documents.models import Document, DocumentVersion, PreviewPage
 from loanlit.documents.search import document_search_for_user
 
 SEARCH_LIMIT = 50
 
 
 def _version_for(request: HttpRequest, pk: int, number: int) -> DocumentVersion:
-    try:
-        return selectors.version_get_for_user(user=request.user, document_pk=pk, number=number)
-    except Http404:
-        audit.access_log(
-            user=request.user,
-            action=audit.AccessAction.DENIED,
-            request=request,
-            detail={"reason": "documents.preview", "document": pk, "version": number},
-        )
-        raise
+    # Logged like the store views' 404s: a refused access when the document exists.
+    return logged_404(
+        request, Document, pk, lambda: selectors.version_get_for_user(user=request.user, document_pk=pk, number=number)
+    )
 
 
 @require_GET

@@ -6,7 +6,6 @@ every download and manifest is access-logged; writes go through the services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from loanlit import audit
 from loanlit.cases import access
 from loanlit.cases.models import Case
-from loanlit.cases.views.common import actor, case_for_read, deny
+from loanlit.cases.views.common import actor, case_for_read, deny, logged_404
 from loanlit.core.downloads import file_response
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.documents import forms, manifest, selectors, selectors_approvals, services, storage
@@ -39,25 +38,8 @@ UNSAFE_CONTENT_TYPE = "application/octet-stream"
 T = TypeVar("T")
 
 
-def _logged_404(request: HttpRequest, model: type[Any], pk: int, get: Callable[[], T]) -> T:
-    """``get()``, or its 404 (out of scope looks like a missing id) — logged as a refused access when a
-    ``model`` row with ``pk`` exists."""
-    try:
-        return get()
-    except Http404:
-        if model.objects.filter(pk=pk).exists():
-            audit.access_log(
-                user=request.user,
-                action=audit.AccessAction.DENIED,
-                target=audit.TargetRef(type=model._meta.label_lower, id=str(pk)),
-                request=request,
-                detail={"reason": "out_of_scope", "path": request.path},
-            )
-        raise
-
-
 def _document(request: HttpRequest, pk: int) -> Document:
-    return _logged_404(request, Document, pk, lambda: selectors.document_get_for_user(user=request.user, pk=pk))
+    return logged_404(request, Document, pk, lambda: selectors.document_get_for_user(user=request.user, pk=pk))
 
 
 def _document_for_write(request: HttpRequest, pk: int) -> Document:
@@ -68,7 +50,7 @@ def _document_for_write(request: HttpRequest, pk: int) -> Document:
 
 
 def _case(request: HttpRequest, case_pk: int) -> Case:
-    return _logged_404(request, Case, case_pk, lambda: case_for_read(request, case_pk))
+    return logged_404(request, Case, case_pk, lambda: case_for_read(request, case_pk))
 
 
 def _case_for_write(request: HttpRequest, case_pk: int) -> Case:
