@@ -68,7 +68,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
 	LOANLIT_TESTING=true $(PYTHON) scripts/check_domain_writes.py
-	LOANLIT_TESTING=true $(BIN)/mypy loanlit/law $$(ls loanlit/*/services.py loanlit/*/services/*.py 2>/dev/null)
+	LOANLIT_TESTING=true $(BIN)/mypy loanlit/law $$(ls loanlit/*/services.py loanlit/*/services/*.py loanlit/*/services/*/*.py 2>/dev/null)
 
 bench: install
 	LOANLIT_TESTING=true $(PYTHON) bench/run.py

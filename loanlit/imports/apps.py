@@ -11,3 +11,7 @@ class ImportsConfig(AppConfig):
         from loanlit.imports import kinds
 
         kinds.register_builtin_kinds()
+
+        from loanlit.imports.exports import services as exports
+
+        exports.connect()  # the executor of approved personal-data exports (workflow internal approvals)

@@ -36,6 +36,13 @@ def _reference_data() -> None:
 
     if not DocumentCategory.objects.exists():
         importlib.import_module("loanlit.documents.migrations.0002_seed_categories").seed(apps, None)
+    # post_migrate seeds these after the categories; both are idempotent. The workflow templates name
+    # docgen templates (documents a stage generates), so docgen's built-ins go first.
+    from loanlit.docgen.services import ensure_builtin_templates
+    from loanlit.workflow.services.templates import ensure_builtin_workflow_templates
+
+    ensure_builtin_templates()
+    ensure_builtin_workflow_templates()
 
 
 def bank_with_handler() -> tuple[Any, Any, Any, Any]:

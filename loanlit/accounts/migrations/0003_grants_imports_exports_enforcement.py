@@ -1,20 +1,8 @@
 from django.db import migrations
 
-
-def grant(apps, schema_editor):
-    from loanlit.accounts.permissions import GRANTS_ADDED
-
-    Role = apps.get_model("accounts", "Role")
-    for code, added in GRANTS_ADDED["0003"].items():
-        role = Role.objects.filter(code=code, is_builtin=True).first()
-        if role is None:
-            continue
-        missing = [p for p in added if p not in role.permissions]
-        if missing:
-            role.permissions = list(role.permissions) + missing
-            role.save(update_fields=["permissions"])
+from loanlit.accounts.grants import grant_added
 
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_builtin_roles")]
-    operations = [migrations.RunPython(grant, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(grant_added("0003"), migrations.RunPython.noop)]

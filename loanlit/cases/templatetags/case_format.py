@@ -112,6 +112,16 @@ def event_summary(event: Any, stage_names: dict[str, str]) -> str:
         return f"{_label(CostEntry.Kind.choices, p.get('kind'))} {amount}"
     if kind == CaseEvent.Kind.RECOVERY_RECEIVED:
         return f"{_label(Recovery.Source.choices, p.get('source'))} {amount}"
+    if kind in SETTLEMENT_KINDS:
+        # Written by the workflow app's settlement plans: the amount to pay (and, for a breach, the first
+        # instalment missed with what was unpaid on the missed instalments).
+        if kind == CaseEvent.Kind.SETTLEMENT_BREACHED and p.get("instalment"):
+            missed = _("instalment %(seq)s missed, %(unpaid)s unpaid") % {
+                "seq": p["instalment"],
+                "unpaid": money(p.get("unpaid")),
+            }
+            return f"{amount} · {missed}"
+        return amount
     if kind == CaseEvent.Kind.LOAN_LINKED:
         return str(p.get("contract_no", ""))
     if kind == CaseEvent.Kind.UPDATED:
@@ -134,9 +144,20 @@ def event_summary(event: Any, stage_names: dict[str, str]) -> str:
         # context for the built-in ones) and the version number.
         label = pgettext("document category", p["category_label"])
         return f"{label} v{p['number']}" if p.get("number") else label
+    if kind == CaseEvent.Kind.HANDLER_CHANGED:
+        # Written by the workflow app (hand-over, bulk reassignment): staff names, never a party's.
+        role = _("co-handler") if p.get("role") == "co_handler" else ""
+        change = f"{p.get('from_name') or '—'} → {p.get('to_name') or '—'}"
+        return f"{role} {change}".strip()
+    if kind.startswith("decision_") and p.get("kind_label"):
+        # Written by the workflow app's internal approvals: the decision's label, an English msgid.
+        return gettext(p["kind_label"])
     return ""
 
 
+SETTLEMENT_KINDS: Final = frozenset(
+    {"settlement_agreed", "settlement_breached", "settlement_completed", "settlement_cancelled"}
+)
 # Timeline wording for events the deadlines app writes (cases may not import it, so the labels live here).
 DEADLINE_CHANGES: Final = {
     "moved": gettext_lazy("Deadline moved"),
@@ -144,6 +165,7 @@ DEADLINE_CHANGES: Final = {
     "waived": gettext_lazy("Deadline waived"),
     "overridden": gettext_lazy("Deadline set by hand"),
     "procedure_changed": gettext_lazy("Trial procedure changed"),
+    "reassigned": gettext_lazy("Responsible person changed"),
 }
 ASSET_TYPES: Final = {
     "deposit": gettext_lazy("Deposit or other funds"),

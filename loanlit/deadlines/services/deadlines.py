@@ -766,6 +766,36 @@ def deadline_waive(*, actor: Any, deadline: Deadline, reason: str, version: int)
 
 
 @transaction.atomic
+def deadlines_reassign(*, actor: Any, deadlines: Sequence[Deadline], responsible: Any) -> int:
+    """Make ``responsible`` answer for open deadlines (a hand-over); done or waived ones stay as they were.
+
+    Refused as a whole, nothing changed, when the actor may not change one of them or the new person cannot
+    see one of them. Each change is on its case's timeline (or its loan's audit stream). Returns how many moved.
+    """
+    from loanlit.deadlines.selectors import deadlines_visible_to
+
+    ids = sorted({d.pk for d in deadlines})
+    rows = list(Deadline.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    for row in rows:
+        _require_edit(actor, row)
+    if deadlines_visible_to(responsible).filter(pk__in=ids).count() != len(rows):
+        raise DomainError(
+            _("%(user)s cannot see one of these deadlines.") % {"user": responsible}, code="invalid_responsible"
+        )
+    changed = 0
+    for row in rows:
+        if row.status in SETTLED_STATUSES or row.responsible_id == responsible.pk:
+            continue
+        before = row.responsible_id
+        row.responsible = responsible
+        row.version += 1
+        row.save(update_fields=["responsible", "version", "updated_at"])
+        _record_change(actor=actor, row=row, change="reassigned", changes={"responsible": [before, responsible.pk]})
+        changed += 1
+    return changed
+
+
+@transaction.atomic
 def deadline_override(*, actor: Any, deadline: Deadline, due_on: date, reason: str, version: int) -> Deadline:
     """Set the date by hand (the court fixed another date); recomputation leaves it alone from now on."""
     _require_edit(actor, deadline)

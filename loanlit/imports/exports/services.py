@@ -2,10 +2,17 @@
 
 CSV is streamed by the view (no job); xlsx is a job of kind ``exports.xlsx`` that the worker runs for
 the user who asked, with that user's scope and masking at run time.
+
+An unmasked export is a bulk export of personal data: when an internal approval policy of that kind applies
+(its threshold is the number of rows), ``export_request_or_start`` asks the approvers instead of starting the
+job, and the approved request's executor (``export_execute_approved``, registered in ``ImportsConfig.ready``)
+queues it for the requester. Until then the user's exports are masked (CSV, and any job without the approved
+request).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Final
 
 from django.utils import timezone
@@ -20,6 +27,8 @@ from loanlit.imports.exports import selectors
 from loanlit.imports.exports.filters import filters_for_log, filters_to_job_params
 from loanlit.jobs.models import Job
 from loanlit.jobs.services import job_enqueue
+from loanlit.workflow.models.decisions import DecisionKind, DecisionRequest
+from loanlit.workflow.services import decisions
 
 EXPORT_CODE: Final = "cases.export"
 XLSX_JOB_KIND: Final = "exports.xlsx"
@@ -82,6 +91,84 @@ def export_start(*, actor: Any, kind: str, filters: CaseFilters, format: str = X
     if too_many:
         raise ExportTooLarge(XLSX_ROW_LIMIT)
     return job_enqueue(kind=XLSX_JOB_KIND, params={"kind": kind, **filters_to_job_params(filters)}, actor=actor)
+
+
+def personal_data_policy_creditor(user: Any, rows: int) -> Any:
+    """The first of the user's creditors for which exporting ``rows`` unmasked rows needs approval, or None."""
+    from loanlit.accounts.selectors import creditor_ids_for
+    from loanlit.core.models import Creditor
+
+    if not selectors.may_unmask(user):
+        return None
+    for creditor_id in creditor_ids_for(user):
+        policy = decisions.policy_for(
+            kind=DecisionKind.PERSONAL_DATA_EXPORT, creditor=creditor_id, amount=Decimal(rows)
+        )
+        if policy is not None:
+            return Creditor.objects.get(pk=creditor_id)
+    return None
+
+
+def may_reveal(user: Any, *, rows: int, approved_request: Any = None) -> bool:
+    """Whether an export of ``rows`` rows for ``user`` shows personal data unmasked: the permission, and an
+    approved request of the user's when a personal-data-export policy applies."""
+    if not selectors.may_unmask(user):
+        return False
+    if personal_data_policy_creditor(user, rows) is None:
+        return True
+    return bool(
+        approved_request
+        and DecisionRequest.objects.filter(
+            pk=approved_request,
+            kind=DecisionKind.PERSONAL_DATA_EXPORT,
+            state=DecisionRequest.State.APPROVED,
+            requested_by_id=user.pk,
+        ).exists()
+    )
+
+
+def export_request_or_start(
+    *, actor: Any, kind: str, filters: CaseFilters, reason: str = ""
+) -> tuple[DecisionRequest | None, Job | None]:
+    """Start the xlsx export, or — unmasked above a personal-data-export policy's threshold — ask for approval
+    first: ``(request, None)``; the job is queued for ``actor`` once the approvers agree."""
+    require_export(actor)
+    require_kind(kind)
+    rows, too_many = selectors.export_count_capped(user=actor, filters=filters, cap=XLSX_ROW_LIMIT)
+    if too_many:
+        raise ExportTooLarge(XLSX_ROW_LIMIT)
+    creditor = personal_data_policy_creditor(actor, rows)
+    if creditor is None:
+        return None, export_start(actor=actor, kind=kind, filters=filters, format=XLSX)
+    request, _result = decisions.decision_run_or_request(
+        actor=actor,
+        kind=DecisionKind.PERSONAL_DATA_EXPORT,
+        case=None,
+        amount=None,
+        creditor=creditor,
+        threshold=Decimal(rows),
+        payload={"kind": kind, "rows": rows, "job_params": filters_to_job_params(filters)},
+        summary=_("Excel export with personal data unmasked: %(rows)s rows") % {"rows": rows},
+        reason=reason,
+    )
+    return request, None
+
+
+def export_execute_approved(*, actor: Any, request: Any, case: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    """The executor of an approved personal-data export: queue the xlsx job for the requester (``actor``)."""
+    require_export(actor)
+    kind = str(payload.get("kind", ""))
+    require_kind(kind)
+    params = {"kind": kind, **dict(payload.get("job_params") or {})}
+    if request is not None:
+        params["approved_request"] = request.pk
+    job = job_enqueue(kind=XLSX_JOB_KIND, params=params, actor=actor)
+    return {"job_id": job.pk}
+
+
+def connect() -> None:
+    """Register the executor of approved personal-data exports (called from ``ImportsConfig.ready``)."""
+    decisions.register_action(DecisionKind.PERSONAL_DATA_EXPORT, execute=export_execute_approved)
 
 
 def export_log(

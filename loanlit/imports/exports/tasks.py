@@ -51,7 +51,8 @@ def export_xlsx(job: JobContext) -> dict[str, Any]:
     if too_many:
         raise services.ExportTooLarge(limit)
     columns = cols.columns_for(kind)
-    unmask = selectors.may_unmask(owner)
+    # Unmasked only with the permission and, when a personal-data-export policy applies, its approval.
+    unmask = services.may_reveal(owner, rows=total, approved_request=job.params.get("approved_request"))
     job.set_progress(0, total, _("Exporting"))
 
     def progress(done: int) -> None:

@@ -6,6 +6,7 @@ Both read the case list's own query string, so the export holds exactly the rows
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from loanlit import audit
 from loanlit.core.downloads import content_disposition
+from loanlit.core.errors import DomainError
 from loanlit.imports.exports import columns as cols
 from loanlit.imports.exports import selectors, services
 from loanlit.imports.exports.filters import filters_from_query
@@ -57,6 +59,15 @@ def _with_query(url: str, request: HttpRequest) -> str:
     return f"{url}?{query}" if query else url
 
 
+def _csv_reveals(user: Any, filters: Any) -> bool:
+    """A CSV is never held for approval: above a personal-data-export policy's threshold it is masked (the
+    unmasked file is the approved xlsx export)."""
+    if not selectors.may_unmask(user):
+        return False
+    rows, _too_many = selectors.export_count_capped(user=user, filters=filters, cap=services.XLSX_ROW_LIMIT)
+    return services.may_reveal(user, rows=rows)
+
+
 @require_GET
 def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     """The case list (or the ledger) as CSV, streamed; access-logged with the row count when done."""
@@ -64,7 +75,7 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     user = request.user
     filters = filters_from_query(user, request.GET)
     columns = cols.columns_for(kind)
-    unmask = selectors.may_unmask(user)
+    unmask = _csv_reveals(user, filters)
     language = translation.get_language()
     logged_request = _PathOnly(request)
 
@@ -99,7 +110,7 @@ def export_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     kind = _checked_kind(request, kind)
     filters = filters_from_query(request.user, request.GET)
     try:
-        job = services.export_start(actor=request.user, kind=kind, filters=filters, format=services.XLSX)
+        decision, job = services.export_request_or_start(actor=request.user, kind=kind, filters=filters)
     except services.ExportTooLarge as error:
         context = {
             "message": error.message,
@@ -108,5 +119,15 @@ def export_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
             "list_url": _with_query(reverse("cases:case_list"), request),
         }
         return render(request, "imports/exports/export_refused.html", context, status=error.status_code)
+    except DomainError as error:  # e.g. nobody may approve the unmasked export
+        messages.error(request, error.message)
+        return redirect(_with_query(reverse("cases:case_list"), request))
+    if decision is not None:
+        messages.success(
+            request,
+            _("An export with personal data unmasked needs internal approval: the request was sent to the approvers."),
+        )
+        return redirect(reverse("workflow:decision_detail", args=[decision.pk]))
+    assert job is not None
     messages.success(request, _("The export has started. Download the file here when it is ready."))
     return redirect(job.get_absolute_url())

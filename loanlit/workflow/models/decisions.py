@@ -103,7 +103,8 @@ class DecisionStep(models.Model):
         DecisionRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="steps"
     )
     order = models.PositiveSmallIntegerField(_("order"))
-    role = models.CharField(_("approver role"), max_length=40)
+    # A role code; in "any" mode the step lists every role that may decide, comma-separated.
+    role = models.CharField(_("approver role"), max_length=200)
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

@@ -1,8 +1,11 @@
-"""Settlement plans (和解 / 分期还款协议): before suit, in court, or in enforcement, with an instalment schedule.
+"""Settlement plans (和解 / 分期还款协议) before suit or in court (mediation), with an instalment schedule.
 
 Payments are matched from the case's recoveries; a missed instalment past the grace period is a breach
-(a task to resume suit or enforcement); full payment creates the tasks to withdraw, release seizures and
-reclaim refundable fees.
+(a task to resume the suit); full payment creates the tasks to withdraw, release seizures and reclaim
+refundable fees.
+
+A settlement reached in enforcement (执行和解) is not a plan: its one home is the enforcement app's
+``EnforcementSettlement`` (DESIGN: one home for each concept).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ class SettlementPlan(VersionedModel):
     class Phase(models.TextChoices):
         BEFORE_SUIT = "before_suit", _("Before suit")
         IN_COURT = "in_court", _("In court (mediation)")
+        # Not used for new plans (``services.settlements.settlement_create`` refuses it): a settlement in
+        # enforcement is an ``enforcement.EnforcementSettlement``. Kept so the choices, and the migration,
+        # stay as they are.
         ENFORCEMENT = "enforcement", _("In enforcement")
 
     class Status(models.TextChoices):

@@ -90,7 +90,8 @@ class WorkflowVersion(models.Model):
 
 
 class CaseWorkflow(TimeStampedModel):
-    """Which template version a case runs; changed only by ``case_workflow_assign`` / ``case_workflow_migrate``."""
+    """Which template version a case runs; changed only by ``services.templates`` (``case_workflow_assign``,
+    ``cases_workflow_migrate``, ``cases_workflow_assign_default`` for new cases)."""
 
     case = models.OneToOneField("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="workflow")
     version = models.ForeignKey(
