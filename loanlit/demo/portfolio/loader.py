@@ -52,6 +52,7 @@ from loanlit.demo.portfolio.builders import (
     to_cny,
 )
 from loanlit.demo.portfolio.pseudonyms import names_data, uscc
+from loanlit.demo.workflow_demo import workflow_demo_loaded
 from loanlit.enforcement.services import enforcement_demo_build
 from loanlit.imports.services import import_file
 from loanlit.law.fees import acceptance_fee
@@ -159,6 +160,15 @@ def portfolio_load(*, log: Log = print, today: date | None = None) -> LoadResult
         else:
             pending.append(source)
     if not pending:
+        result.seconds = time.perf_counter() - started
+        return result
+    if workflow_demo_loaded(creditor):
+        # Its default template and approval policies would hold back the loader's own stage moves and costs.
+        log(
+            "The workflow demo is loaded on this database: the portfolio is not extended with "
+            f"{', '.join(s.key for s in pending)}. Start from a new database to load them."
+        )
+        result.skipped = [s.key for s in sources]
         result.seconds = time.perf_counter() - started
         return result
     cards = [s for s in pending if s.kind == "cards"]

@@ -188,7 +188,7 @@ def _on_created(events: Sequence[CaseEvent]) -> None:
     cases = list(Case.objects.filter(pk__in=[event.case_id for event in events]).select_related("handler"))
     assigned = cases_workflow_assign_default(actor=actor, cases=cases)
     entries = [(item.case, item.version, item.case.stage_id, 0, actor) for item in assigned]
-    _enter(entries)
+    stage_entries_run(entries)
 
 
 def _entry_number(event: CaseEvent, stage: str) -> int:
@@ -222,10 +222,12 @@ def _on_entered(events: Sequence[CaseEvent]) -> None:
                 event.actor if event.actor_id else None,
             )
         )
-    _enter(entries)
+    stage_entries_run(entries)
 
 
-def _enter(entries: Sequence[tuple[Case, WorkflowVersion, str, int, Any]]) -> None:
+def stage_entries_run(entries: Sequence[tuple[Case, WorkflowVersion, str, int, Any]]) -> None:
+    """What entering a stage creates, for (case, version, stage code, entry number, actor) entries: the stage's
+    tasks (idempotent by source key) and a job for its documents. Entry 0 is the stage a case starts in."""
     from loanlit.jobs.services import job_enqueue
     from loanlit.workflow.services.tasks import tasks_create_batch
 
