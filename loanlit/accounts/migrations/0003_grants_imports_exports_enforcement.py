@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from loanlit.accounts.grants import grant_added
+from loanlit.accounts.migrations._grants import grant_added
 
 
 class Migration(migrations.Migration):
