@@ -545,6 +545,13 @@ def proceeding_record_result(
     proceeding = lock_proceeding(proceeding.pk, expected_version=version)
     if result not in Proceeding.Result.values or not result:
         raise DomainError(_("Choose the result."), code="invalid_result")
+    started = proceeding.filed_on or proceeding.accepted_on
+    if started is not None and result_on < started:
+        raise DomainError(
+            _("The result cannot be dated before the proceeding was filed (%(date)s).") % {"date": started},
+            code="result_before_filing",
+            params={"filed_on": started.isoformat()},
+        )
     if result == Proceeding.Result.WITHDRAWN and proceeding.result != result:
         # Withdrawing a suit may need internal approval first (workflow maker-checker).
         gates.require_action_allowed(gates.ACTION_WITHDRAWAL, proceeding.case, proceeding.case.claim_total)

@@ -331,6 +331,41 @@ def test_enforcement_terminated_for_now_is_the_derived_position(personas):
     assert str(case.procedural_position) == "Enforcement terminated for now"
 
 
+def test_a_result_dated_before_the_filing_is_refused_and_nothing_changes(personas):
+    case, proceeding, _judgment, _people = judged_case(personas)
+    enforcement = services.proceeding_open(
+        actor=personas.case_handler,
+        case=case,
+        kind="enforcement",
+        court=chaoyang(),
+        court_case_number="（2024）京0105执5679号",
+        follows=proceeding,
+        filed_on=dt.date(2024, 8, 1),
+    )
+    events = CaseEvent.objects.filter(case=case).count()
+    with pytest.raises(DomainError) as refused:
+        services.proceeding_record_result(
+            actor=personas.case_handler,
+            proceeding=enforcement,
+            result="withdrawn",
+            result_on=dt.date(2024, 7, 31),
+            version=enforcement.version,
+        )
+    assert refused.value.code == "result_before_filing"
+    enforcement.refresh_from_db()
+    assert (enforcement.result, enforcement.result_on) == ("", None)
+    assert CaseEvent.objects.filter(case=case).count() == events
+    services.proceeding_record_result(
+        actor=personas.case_handler,
+        proceeding=enforcement,
+        result="withdrawn",
+        result_on=dt.date(2024, 8, 1),
+        version=enforcement.version,
+    )
+    enforcement.refresh_from_db()
+    assert (enforcement.result, enforcement.result_on) == ("withdrawn", dt.date(2024, 8, 1))
+
+
 # --- claim -----------------------------------------------------------------------------------------
 
 
