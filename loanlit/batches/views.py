@@ -28,6 +28,7 @@ from loanlit.cases import selectors as case_selectors
 from loanlit.cases.forms import CaseSearchForm
 from loanlit.cases.views.common import deny
 from loanlit.core.errors import DomainError
+from loanlit.core.ids import parse_id
 from loanlit.jobs import services as jobs
 from loanlit.jobs.selectors import job_list_for_user
 
@@ -200,9 +201,10 @@ def batch_package(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for_write(request, pk)
     courts = {group.key for group in selectors.groups_by_court(batch=batch) if group.key is not None}
     raw = request.POST.get("court", "")
-    if not raw.isdigit() or int(raw) not in courts:
+    court = parse_id(raw)
+    if court is None or court not in courts:
         raise Http404
-    return _enqueue(request, batch, tasks.PACKAGE, court=int(raw))
+    return _enqueue(request, batch, tasks.PACKAGE, court=court)
 
 
 @require_POST

@@ -225,6 +225,7 @@ def comment_post(
                     title="",
                     filename=attachment.filename,
                     content=attachment.content,
+                    internal=comment.internal,
                 )
                 if added_document.current_version is not None:
                     stored.append(added_document.current_version.storage_name)

@@ -214,7 +214,11 @@ def comment_add(request: HttpRequest, case_pk: int) -> HttpResponse:
         if parent is None:
             form.add_error(None, _("The comment you reply to is not there any more."))
     if data["document"]:
-        document = Document.objects.filter(case=case, pk=data["document"], deleted_at__isnull=True).first()
+        document = (
+            document_selectors.documents_visible_to(request.user)
+            .filter(case=case, pk=data["document"], deleted_at__isnull=True)
+            .first()
+        )
         if document is None:
             form.add_error(None, _("The document is not there any more."))
     if form.errors:

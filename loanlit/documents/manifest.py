@@ -26,16 +26,18 @@ def _iso(value: Any) -> str | None:
     return value.isoformat()
 
 
-def manifest_data(*, case: Case) -> dict[str, Any]:
-    """The manifest as plain data (the caller has checked the case is in the user's scope)."""
-    documents = (
-        Document.objects.filter(case=case)
-        .select_related("category", "proceeding", "created_by")
-        .order_by("category__order", "category__code", "created_at", "pk")
+def manifest_data(*, case: Case, user: Any = None) -> dict[str, Any]:
+    """The manifest as plain data. With ``user``, only what that user may see (404 out of scope; internal
+    documents hidden from an external lawyer); without, everything (the caller has checked the scope)."""
+    from loanlit.documents import selectors
+
+    listed = Document.objects.filter(case=case) if user is None else selectors.manifest_documents(user=user, case=case)
+    documents = listed.select_related("category", "proceeding", "created_by").order_by(
+        "category__order", "category__code", "created_at", "pk"
     )
     versions: dict[int, list[DocumentVersion]] = {}
     for version in (
-        DocumentVersion.objects.filter(document__case=case).select_related("uploaded_by").order_by("document", "number")
+        DocumentVersion.objects.filter(document__in=listed).select_related("uploaded_by").order_by("document", "number")
     ):
         versions.setdefault(version.document_id, []).append(version)
     return {

@@ -19,8 +19,8 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from loanlit.cases import access
 from loanlit.documents.models import Document, DocumentText
+from loanlit.documents.selectors import documents_visible_to
 from loanlit.documents.text import query_tokens
 
 __all__ = ["FTS_TABLE", "MAX_QUERY_TOKENS", "document_search_for_user", "index_rebuild", "vendor"]
@@ -62,7 +62,8 @@ def _text_match(tokens: list[str]) -> Q:
 
 def document_search_for_user(*, user: Any, q: str, limit: int = 50) -> QuerySet[Document]:
     """Documents whose current text (or title) matches every word of ``q``, in cases ``user`` may see,
-    outside the recycle bin; newest first. An empty or unsearchable ``q`` finds nothing."""
+    outside the recycle bin (internal ones hidden from external lawyers); newest first. An empty or
+    unsearchable ``q`` finds nothing."""
     q = (q or "").strip()
     tokens = query_tokens(q)[:MAX_QUERY_TOKENS]
     if not tokens:
@@ -71,7 +72,8 @@ def document_search_for_user(*, user: Any, q: str, limit: int = 50) -> QuerySet[
     if len(q) <= 200:
         condition |= Q(title__icontains=q)
     return (
-        Document.objects.filter(case__in=access.cases_visible_to(user), deleted_at__isnull=True)
+        documents_visible_to(user)
+        .filter(deleted_at__isnull=True)
         .filter(condition)
         .select_related("case", "category", "current_version")
         .order_by("-created_at", "-pk")[: max(0, limit)]

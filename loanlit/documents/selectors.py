@@ -1,5 +1,9 @@
 """Reads of the document store, scoped to the user through the case (DESIGN rule 2): a document of a case
-the user may not see is answered with 404, exactly like a missing id."""
+the user may not see is answered with 404, exactly like a missing id.
+
+An ``internal`` document (bank staff only, e.g. an attachment of an internal comment) does not exist for an
+external lawyer: every read narrows its queryset through :func:`hide_internal`, so it is absent from lists
+and answered with 404 like a missing id."""
 
 from __future__ import annotations
 
@@ -21,14 +25,28 @@ def categories(*, active_only: bool = True) -> QuerySet[DocumentCategory]:
     return qs.filter(is_active=True) if active_only else qs
 
 
-def documents_visible_to(user: Any) -> QuerySet[Document]:
-    return Document.objects.filter(case__in=access.cases_visible_to(user))
+def may_see_internal(user: Any) -> bool:
+    """Bank staff see internal documents; an external lawyer never does."""
+    return not access.is_external_lawyer(user)
+
+
+def hide_internal(qs: QuerySet[Document], user: Any) -> QuerySet[Document]:
+    """``qs`` without the internal documents when ``user`` is an external lawyer (the one filter every
+    read of documents goes through)."""
+    return qs if may_see_internal(user) else qs.filter(internal=False)
+
+
+def documents_visible_to(user: Any, *, for_write: bool = False) -> QuerySet[Document]:
+    """Documents of the cases in ``user``'s scope (editable ones with ``for_write``), internal ones hidden
+    from external lawyers."""
+    cases = access.cases_editable_by(user) if for_write else access.cases_visible_to(user)
+    return hide_internal(Document.objects.filter(case__in=cases), user)
 
 
 def document_get_for_user(*, user: Any, pk: int, for_write: bool = False) -> Document:
-    cases = access.cases_editable_by(user) if for_write else access.cases_visible_to(user)
     document = (
-        Document.objects.filter(pk=pk, case__in=cases)
+        documents_visible_to(user, for_write=for_write)
+        .filter(pk=pk)
         .select_related("case", "category", "current_version", "proceeding", "created_by", "deleted_by")
         .first()
     )
@@ -42,7 +60,7 @@ def case_documents(*, user: Any, case: Case, in_bin: bool = False) -> QuerySet[D
     if not access.can_view(user, case):
         raise Http404
     return (
-        Document.objects.filter(case=case, deleted_at__isnull=not in_bin)
+        hide_internal(Document.objects.filter(case=case, deleted_at__isnull=not in_bin), user)
         .select_related("category", "current_version", "current_version__uploaded_by", "proceeding", "deleted_by")
         .annotate(version_count=Count("versions"))
         .order_by("category__order", "category__code", "-created_at", "-pk")
@@ -65,7 +83,7 @@ def group_by_category(documents: QuerySet[Document] | list[Document]) -> list[Ca
 
 
 def document_versions(*, user: Any, document: Document) -> QuerySet[DocumentVersion]:
-    if not access.can_view(user, document.case):
+    if not access.can_view(user, document.case) or (document.internal and not may_see_internal(user)):
         raise Http404
     return document.versions.select_related("uploaded_by").order_by("-number")
 
@@ -79,13 +97,28 @@ def version_get_for_user(*, user: Any, document_pk: int, number: int) -> Documen
     return version
 
 
-def bin_count(*, case: Case) -> int:
-    return Document.objects.filter(case=case, deleted_at__isnull=False).count()
+def bin_count(*, case: Case, user: Any = None) -> int:
+    """Documents of ``case`` in the recycle bin (without the internal ones when ``user`` is an external
+    lawyer)."""
+    qs = Document.objects.filter(case=case, deleted_at__isnull=False)
+    return (hide_internal(qs, user) if user is not None else qs).count()
 
 
 def panel_summary(*, user: Any, case: Case) -> dict[str, Any]:
     documents = list(case_documents(user=user, case=case))
-    return {"groups": group_by_category(documents), "count": len(documents), "in_bin": bin_count(case=case)}
+    return {
+        "groups": group_by_category(documents),
+        "count": len(documents),
+        "in_bin": bin_count(case=case, user=user),
+    }
+
+
+def manifest_documents(*, user: Any, case: Case) -> QuerySet[Document]:
+    """The documents the evidence manifest of ``case`` lists for ``user`` (recycle bin included; internal
+    ones hidden from external lawyers); 404 out of scope."""
+    if not access.can_view(user, case):
+        raise Http404
+    return hide_internal(Document.objects.filter(case=case), user)
 
 
 # --- integrity -----------------------------------------------------------------------------------------
@@ -114,7 +147,7 @@ def integrity_problems(versions: QuerySet[DocumentVersion] | None = None) -> Ite
     qs = versions if versions is not None else DocumentVersion.objects.all()
     rows = qs.select_related("document").order_by("pk").iterator(chunk_size=500)
     for version in rows:
-        common = {
+        common: dict[str, Any] = {
             "version_id": version.pk,
             "document_id": version.document_id,
             "case_id": version.document.case_id,

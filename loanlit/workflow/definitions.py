@@ -30,6 +30,10 @@ KEY_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 BASIS_CALENDAR: Final = "calendar"
 BASIS_WORKING: Final = "working"
 SHOWN_ERRORS: Final = 5
+# A definition nests six deep (definition → stages → stage → on_enter → tasks → task → due / checklist);
+# anything much deeper is refused before it is looked at.
+MAX_DEPTH: Final = 20
+SHOWN_VALUE_MAX: Final = 60
 
 # Template roles besides the account roles (accounts.Role codes): see workflow.services.tasks.assignee_for_role.
 TEMPLATE_ROLES: Final = ("handler", "law_firm")
@@ -93,10 +97,16 @@ def load_reference() -> Reference:
     )
 
 
-def parse_json(text: str) -> Any:
-    """The definition typed into the editor, or a DomainError saying where the JSON is broken."""
+def parse_json(text: str | bytes) -> Any:
+    """The definition typed into the editor, or a DomainError saying where the JSON is broken.
+
+    Nesting deeper than any definition needs (``[[[…]]]`` fifty thousand deep would exhaust the parser's
+    recursion) and bytes that are not UTF-8 are "not valid JSON" too.
+    """
     try:
-        return json.loads(text)
+        data = json.loads(text)
+    except RecursionError:
+        data = _TOO_DEEP
     except (TypeError, ValueError) as error:
         line = getattr(error, "lineno", None)
         column = getattr(error, "colno", None)
@@ -108,12 +118,42 @@ def parse_json(text: str) -> Any:
         else:
             message = _("The definition is not valid JSON.")
         raise DomainError(message, code="definition_json", params={"errors": [message]}) from None
+    if data is _TOO_DEEP or _depth_exceeds(data, MAX_DEPTH):
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> DomainError:
+    message = _("The definition is not valid JSON.")
+    return DomainError(message, code="definition_json", params={"errors": [message]})
+
+
+_TOO_DEEP: Final = object()
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep (iteratively: no recursion to exhaust)."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list | tuple):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 def validate_definition(data: Any, *, reference: Reference | None = None) -> dict[str, Any]:
     """The normalised definition, or a DomainError listing every problem found."""
     if isinstance(data, str | bytes):
-        data = parse_json(data.decode() if isinstance(data, bytes) else data)
+        data = parse_json(data)
+    elif _depth_exceeds(data, MAX_DEPTH):
+        raise _too_deep()
     ref = reference or load_reference()
     problems = _Problems()
     result = _validate(data, ref, problems)
@@ -127,8 +167,23 @@ def validate_definition(data: Any, *, reference: Reference | None = None) -> dic
 
 
 def _unknown_keys(data: dict[str, Any], allowed: Iterable[str], where: str, problems: _Problems) -> None:
-    for key in sorted(set(data) - set(allowed)):
-        problems.add(_("Unknown entry “%(key)s” in %(where)s.") % {"key": key, "where": where})
+    for key in sorted({str(key) for key in data} - set(allowed)):
+        problems.add(_("Unknown entry “%(key)s” in %(where)s.") % {"key": _shown(key), "where": where})
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in a message: text as typed (shortened), anything else as compact JSON (shortened)."""
+    if not isinstance(value, str):
+        try:
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            value = type(value).__name__
+    return value if len(value) <= SHOWN_VALUE_MAX else value[: SHOWN_VALUE_MAX - 1] + "…"
+
+
+def _is_one_of(value: Any, allowed: Iterable[str]) -> bool:
+    """Membership that never fails: only a text can be one of the codes (a list or object is unhashable)."""
+    return isinstance(value, str) and value in allowed
 
 
 def _codes(value: Any, where: str, problems: _Problems) -> list[str]:
@@ -323,12 +378,12 @@ def _validate_tasks(raw: Any, stage: str, ref: Reference, problems: _Problems) -
         if not isinstance(role, str) or role.strip() not in ref.roles:
             problems.add(
                 _("Unknown role “%(role)s” in %(where)s; use handler, law_firm or a role code.")
-                % {"role": role, "where": where}
+                % {"role": _shown(role), "where": where}
             )
             role = "handler"
         priority = task.get("priority", "normal")
-        if priority not in ref.priorities:
-            problems.add(_("Unknown priority “%(value)s” in %(where)s.") % {"value": priority, "where": where})
+        if not _is_one_of(priority, ref.priorities):
+            problems.add(_("Unknown priority “%(value)s” in %(where)s.") % {"value": _shown(priority), "where": where})
             priority = "normal"
         description = task.get("description", "")
         if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
@@ -373,8 +428,8 @@ def _validate_due(raw: Any, where: str, ref: Reference, problems: _Problems) -> 
     if "deadline_kind" in raw:
         _unknown_keys(raw, {"deadline_kind"}, _("the due date of %(where)s") % {"where": where}, problems)
         kind = raw["deadline_kind"]
-        if kind not in ref.deadline_kinds:
-            problems.add(_("Unknown deadline type “%(kind)s” in %(where)s.") % {"kind": kind, "where": where})
+        if not _is_one_of(kind, ref.deadline_kinds):
+            problems.add(_("Unknown deadline type “%(kind)s” in %(where)s.") % {"kind": _shown(kind), "where": where})
             return None
         return {"deadline_kind": kind}
     _unknown_keys(raw, {"days", "basis"}, _("the due date of %(where)s") % {"where": where}, problems)
@@ -391,7 +446,7 @@ def _validate_due(raw: Any, where: str, ref: Reference, problems: _Problems) -> 
         )
         return None
     basis = raw.get("basis", BASIS_CALENDAR)
-    if basis not in (BASIS_CALENDAR, BASIS_WORKING):
+    if not _is_one_of(basis, (BASIS_CALENDAR, BASIS_WORKING)):
         problems.add(_("Count the due offset of %(where)s in calendar or working days.") % {"where": where})
         return None
     return {"days": days, "basis": basis}

@@ -126,12 +126,27 @@ class CostRequestForm(CostForm):
 
 
 class WithdrawalRequestForm(StyledForm):
+    """The withdrawal of ``proceeding``: dated no later than today and no earlier than the proceeding was
+    filed (or accepted, when no filing date is recorded)."""
+
     result_on = forms.DateField(label=gettext_lazy("Withdrawn on"), widget=DATE_WIDGET)
     close = forms.BooleanField(label=gettext_lazy("This ends the proceeding"), required=False, initial=True)
     reason = _reason_field()
+
+    def __init__(self, *args: Any, proceeding: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proceeding = proceeding
 
     def clean_result_on(self) -> date:
         result_on: date = self.cleaned_data["result_on"]
         if result_on > timezone.localdate():
             raise forms.ValidationError(_("A result cannot be dated in the future."))
+        started = None
+        if self.proceeding is not None:
+            started = self.proceeding.filed_on or self.proceeding.accepted_on
+        if started is not None and result_on < started:
+            raise forms.ValidationError(
+                _("A withdrawal cannot be dated before the proceeding was filed (%(date)s).")
+                % {"date": started.isoformat()}
+            )
         return result_on

@@ -107,10 +107,12 @@ class SettlementForm(StyledForm):
 
     def schedule_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
+        # The agreement date bounds the due dates (the service's horizon), in the preview as on saving.
         if data["mode"] == MODE_GIVEN:
-            return {"total": data["total"], "instalments": data["instalments"]}
+            return {"total": data["total"], "instalments": data["instalments"], "agreed_on": data["agreed_on"]}
         return {
             "total": data["total"],
+            "agreed_on": data["agreed_on"],
             "count": data["count"],
             "first_due": data["first_due"],
             "interval_months": data.get("interval_months") or 1,
@@ -122,7 +124,6 @@ class SettlementForm(StyledForm):
         return {
             **self.schedule_arguments(),
             "phase": data["phase"],
-            "agreed_on": data["agreed_on"],
             "waived_interest": data.get("waived_interest") or zero,
             "waived_penalty": data.get("waived_penalty") or zero,
             "waived_fees": data.get("waived_fees") or zero,

@@ -13,6 +13,8 @@ from loanlit.cases.models import Proceeding
 def case_context(request: HttpRequest, case: Any) -> dict[str, Any]:
     from loanlit.workflow import selectors_decisions as selectors
 
+    if not selectors.may_see_decisions(request.user):  # external lawyers: the bank's internal decisions
+        return {"hidden": True}
     can_edit = access.can_edit(request.user, case)
     proceedings = (
         list(Proceeding.objects.filter(case_id=case.pk).exclude(result=Proceeding.Result.WITHDRAWN).order_by("pk"))

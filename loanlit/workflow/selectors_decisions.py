@@ -1,7 +1,10 @@
 """Reads of internal approvals, scoped to the user (DESIGN rule 2): out of scope answers 404 like a missing id.
 
-A request is visible to its requester, to whoever sees its case, and — for a request without a case (an
-export) — to users of its creditor whose unit subtree holds the requester's unit.
+Internal approvals are the bank's internal decisions: external lawyers (``access.is_external_lawyer``) see
+none of them — no request, no inbox entry, no case panel, no request form (``may_see_decisions``, the one
+home of that rule). For everyone else a request is visible to its requester, to whoever sees its case, and —
+for a request without a case (an export) — to users of its creditor whose unit subtree holds the requester's
+unit.
 """
 
 from __future__ import annotations
@@ -23,8 +26,14 @@ PANEL_LIMIT = 10
 State = DecisionRequest.State
 
 
+def may_see_decisions(user: Any) -> bool:
+    """Whether ``user`` may see internal approvals at all: signed-in, active bank staff (never an external
+    lawyer, even on a case placed with their firm)."""
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active and not access.is_external_lawyer(user)
+
+
 def _visible_q(user: Any) -> Q:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not may_see_decisions(user):
         return Q(pk__in=[])
     visible = Q(requested_by_id=user.pk) | Q(case__in=access.cases_visible_to(user))
     if user.unit is not None:
@@ -101,8 +110,8 @@ def decision_requests_decided_by(*, user: Any) -> QuerySet[DecisionRequest]:
 
 
 def case_decision_requests(*, user: Any, case: Case) -> list[DecisionRequest]:
-    """The case's requests, newest first (404 outside scope)."""
-    if not access.can_view(user, case):
+    """The case's requests, newest first (404 outside scope, and for whoever may not see approvals)."""
+    if not may_see_decisions(user) or not access.can_view(user, case):
         raise Http404
     qs = _with_steps(DecisionRequest.objects.filter(case_id=case.pk)).order_by("-created_at", "-pk")
     return list(qs[:PANEL_LIMIT])

@@ -207,13 +207,16 @@ def may_create_task(user: Any, case: Case | None) -> bool:
 
 
 def may_be_assigned(user: Any, *, case: Case | None, creditor_id: int) -> bool:
-    """An assignee must see the task's case; a task without a case stays within its creditor."""
+    """An assignee must be able to work the task's case (``access.can_edit``: seeing it is not enough — a
+    read-only user or an auditor sees cases but does not work them); a task without a case stays within its
+    creditor. Every assignment goes through here: task create/update, batch reassign, the hand-over, and
+    ``assignee_candidates`` offers the same people."""
     if user is None:
         return True
     if not getattr(user, "is_active", False):
         return False
     if case is not None:
-        return access.can_view(user, case)
+        return access.can_edit(user, case)
     return creditor_id in creditor_ids_for(user)
 
 
@@ -329,9 +332,10 @@ def team_member_work(viewer: Any, member_pk: int, today: date) -> MemberWork:
 
 
 def assignee_candidates(case: Case) -> list[User]:
-    """Active users who see ``case`` (the rule of ``access.visible_q`` read from the users' side, in two
-    queries): bank staff whose unit holds the case or who are on its team, lawyers of the firm it is placed
-    with. The service checks the chosen one again with ``access.can_view``."""
+    """Active users who may work ``case`` (``may_be_assigned``: the rule of ``access.visible_q`` read from the
+    users' side, in two queries, plus ``cases.edit``): bank staff whose unit holds the case or who are on its
+    team, lawyers of the firm it is placed with. The service checks the chosen one again with
+    ``may_be_assigned`` (``access.can_edit``)."""
     from loanlit.cases.models import Placement
 
     firms = list(Placement.objects.filter(case=case, recalled_on__isnull=True).values_list("law_firm_id", flat=True))
@@ -348,7 +352,7 @@ def assignee_candidates(case: Case) -> list[User]:
     )
     seen: dict[int, User] = {}
     for user in rows:
-        if user.has_code("cases.view"):
+        if user.has_code("cases.view") and user.has_code("cases.edit"):
             seen.setdefault(user.pk, user)
     return list(seen.values())
 

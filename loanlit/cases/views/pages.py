@@ -20,6 +20,7 @@ from loanlit.cases.forms import CaseSearchForm
 from loanlit.cases.models import Case
 from loanlit.cases.templatetags.case_format import event_summary
 from loanlit.cases.views.common import case_for_read, is_htmx
+from loanlit.core.ids import parse_id
 
 TABS: Final = ("overview", "parties", "loans", "proceedings", "money", "timeline")
 PAGE_SIZE: Final = 50
@@ -166,7 +167,7 @@ def _tab_context(request: HttpRequest, case: Case, tab: str) -> dict[str, Any]:
             "outstanding": selectors.case_outstanding(case),
             "costs": list(case.costs.select_related("proceeding").order_by("paid_on", "pk")),
             "recoveries": list(case.recoveries.order_by("received_on", "pk")),
-            "highlighted_recovery": int(highlighted) if highlighted.isdigit() else None,
+            "highlighted_recovery": parse_id(highlighted),
             "cost_total": sum((c.amount for c in case.costs.all()), start=0),
         }
     if tab == "timeline":

@@ -219,9 +219,9 @@ def test_an_edit_keeps_the_previous_text_and_notifies_new_mentions_once(
         "Final @read_only",
     ]
     actions = list(
-        AuditEntry.objects.filter(stream=f"case:{world.case.pk}", action__startswith="comment.").values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(stream=f"case:{world.case.pk}", action__startswith="comment.")
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == ["comment.post", "comment.edit", "comment.edit", "comment.edit"]
 
@@ -410,3 +410,28 @@ def test_purging_an_attached_document_keeps_the_comment(world, personas):
     on_document.refresh_from_db()
     assert comment.attachments.count() == 0
     assert (on_document.document_id, on_document.body) == (None, "On it")
+
+
+def test_an_internal_comments_attachment_is_an_internal_document_a_shared_ones_is_not(world, personas):
+    from loanlit.documents import selectors as document_selectors
+
+    internal = post(
+        personas.case_handler,
+        world.case,
+        "Staff only",
+        attachments=[services.Attachment(filename="internal.txt", content=b"staff")],
+    )
+    shared = post(
+        personas.case_handler,
+        world.case,
+        "For the firm",
+        internal=False,
+        attachments=[services.Attachment(filename="shared.txt", content=b"firm")],
+    )
+    hidden, visible = internal.attachments.get().document, shared.attachments.get().document
+    assert (internal.internal, hidden.internal) == (True, True)
+    assert (shared.internal, visible.internal) == (False, False)
+    lawyer_sees = document_selectors.case_documents(user=personas.external_lawyer, case=world.case)
+    staff_sees = document_selectors.case_documents(user=personas.case_handler, case=world.case)
+    assert list(lawyer_sees.values_list("pk", flat=True)) == [visible.pk]
+    assert sorted(staff_sees.values_list("pk", flat=True)) == sorted([hidden.pk, visible.pk])

@@ -96,6 +96,10 @@ class Document(VersionedModel):
     # The approval state of the current version (approvals.py keeps the requests and decisions).
     approval = models.CharField(_("approval"), max_length=16, choices=Approval.choices, default="", blank=True)
     locked = models.BooleanField(_("locked (approved)"), default=False)
+    # Bank staff only: hidden from external lawyers on every read path (selectors.visible_documents).
+    internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Bank staff only: hidden from external lawyers.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -207,9 +207,13 @@ def document_add(
     doc_date: dt.date | None = None,
     tags: Sequence[str] = (),
     note: str = "",
+    internal: bool = False,
 ) -> Document:
-    """A new document with its first version (see the contract in ``loanlit.documents.services``)."""
+    """A new document with its first version (see the contract in ``loanlit.documents.services``).
+    ``internal``: for bank staff only, hidden from external lawyers (who may never create one)."""
     access.require_edit(actor, case)
+    if internal and access.is_external_lawyer(actor):
+        raise PermissionDeniedError(_("External lawyers may not add internal documents."), code="permission_denied")
     original_name = _clean_filename(filename)
     clean_title = _clean_title(title, original_name)
     clean_tags = _clean_tags(tags)
@@ -230,6 +234,7 @@ def document_add(
             tags=clean_tags,
             doc_date=doc_date,
             source=source,
+            internal=bool(internal),
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         version = _version_row(document, 1, stored, original_name, uploaded_by=document.created_by, note=clean_note)
@@ -249,6 +254,7 @@ def document_add(
                 "proceeding": proceeding.pk if proceeding else None,
                 "doc_date": doc_date.isoformat() if doc_date else None,
                 "tags": clean_tags,
+                "internal": bool(internal),
                 **_version_audit(version),
             },
         )

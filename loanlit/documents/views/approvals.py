@@ -17,6 +17,7 @@ from loanlit.cases import access
 from loanlit.cases.forms import StyledForm
 from loanlit.cases.views.common import actor, call_service, deny, done
 from loanlit.core.errors import DomainError
+from loanlit.documents import selectors as document_selectors
 from loanlit.documents import selectors_approvals as selectors
 from loanlit.documents.models import ApprovalRequest, Document
 from loanlit.documents.services import approvals as services
@@ -73,7 +74,8 @@ class DecisionForm(StyledForm):
 def _document_for_submit(request: HttpRequest, pk: int) -> Document:
     """The document for the submit form: 404 outside scope or in the recycle bin, 403 for a viewer."""
     document = (
-        Document.objects.filter(pk=pk, deleted_at__isnull=True, case__in=access.cases_visible_to(request.user))
+        document_selectors.documents_visible_to(request.user)
+        .filter(pk=pk, deleted_at__isnull=True)
         .select_related("case", "category", "current_version")
         .first()
     )
@@ -107,15 +109,23 @@ def _detail_context(request: HttpRequest, approval: ApprovalRequest, form: Decis
     }
 
 
+def _approval(request: HttpRequest, pk: int) -> ApprovalRequest:
+    """One approval request in scope; a request on an internal document is 404 for an external lawyer."""
+    approval = selectors.approval_request_get_for_user(user=request.user, pk=pk)
+    if approval.document.internal and not document_selectors.may_see_internal(request.user):
+        raise Http404
+    return approval
+
+
 @require_GET
 def approval_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = selectors.approval_request_get_for_user(user=request.user, pk=pk)
+    approval = _approval(request, pk)
     return render(request, "documents/approvals/approval_detail.html", _detail_context(request, approval, None))
 
 
 @require_POST
 def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = selectors.approval_request_get_for_user(user=request.user, pk=pk)
+    approval = _approval(request, pk)
     if selectors.approval_current_step(request=approval, user=request.user) is None:
         raise deny(request, "approval_step", approval)
     form = DecisionForm(request.POST)
@@ -133,7 +143,7 @@ def approval_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def approval_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    approval = selectors.approval_request_get_for_user(user=request.user, pk=pk)
+    approval = _approval(request, pk)
     if not access.can_edit(request.user, approval.document.case):
         raise deny(request, "cases.edit", approval)
     try:

@@ -99,7 +99,7 @@ def case_documents(request: HttpRequest, case_pk: int) -> HttpResponse:
             "case": case,
             "groups": selectors.group_by_category(documents),
             "count": len(documents),
-            "in_bin": selectors.bin_count(case=case),
+            "in_bin": selectors.bin_count(case=case, user=request.user),
             "can_edit": can_edit,
             "form": forms.UploadForm(case=case) if can_edit else None,
             **upload_context(case),
@@ -193,7 +193,7 @@ def _manifest(request: HttpRequest, case_pk: int, file_format: str) -> HttpRespo
     """The case's evidence manifest as a download, logged as an export."""
     case = _case(request, case_pk)
     render_manifest, content_type = _MANIFEST_FORMATS[file_format]
-    data = manifest.manifest_data(case=case)
+    data = manifest.manifest_data(case=case, user=request.user)
     audit.access_log(
         user=request.user,
         action=audit.AccessAction.EXPORT,

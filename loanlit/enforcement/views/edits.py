@@ -15,6 +15,7 @@ from loanlit.accounts.selectors import creditor_ids_for
 from loanlit.cases import access
 from loanlit.cases.models import Case, CaseLoan, Proceeding
 from loanlit.cases.views.common import actor, call_service, case_for_write, deny, done
+from loanlit.core.ids import parse_id
 from loanlit.core.models import Creditor
 from loanlit.enforcement import forms as f
 from loanlit.enforcement import selectors, services
@@ -100,8 +101,8 @@ def asset_edit(request: HttpRequest, case_pk: int, pk: int) -> HttpResponse:
 def measure_add(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = case_for_write(request, case_pk)
     initial = {"started_on": _today(), "court": _default_court(case)}
-    if request.GET.get("asset", "").isdigit():
-        initial["asset"] = int(request.GET["asset"])
+    if parse_id(request.GET.get("asset", "")) is not None:
+        initial["asset"] = parse_id(request.GET["asset"])
     else:
         only = list(_assets(case).values_list("pk", flat=True)[:2])
         if len(only) == 1:
@@ -292,8 +293,8 @@ def restriction_edit(request: HttpRequest, case_pk: int, pk: int) -> HttpRespons
 def auction_step_add(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = case_for_write(request, case_pk)
     initial: dict[str, Any] = {"held_on": _today(), "online": True}
-    if request.GET.get("asset", "").isdigit():
-        initial["asset"] = int(request.GET["asset"])
+    if parse_id(request.GET.get("asset", "")) is not None:
+        initial["asset"] = parse_id(request.GET["asset"])
     form = f.AuctionStepForm(request.POST or None, initial=initial)
     form.limit(asset=_assets(case))
     proceeding = _proceedings(case, ENFORCEMENT_KINDS).last()

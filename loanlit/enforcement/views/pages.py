@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from loanlit import audit
 from loanlit.cases import access
 from loanlit.cases.views.common import case_for_read, deny, is_htmx
+from loanlit.core.ids import parse_id
 from loanlit.enforcement import selectors
 from loanlit.enforcement.views.common import WRITE_OFF_CODE
 from loanlit.rules.texts import msg_texts
@@ -69,7 +70,8 @@ def dashboard_panel(request: HttpRequest) -> HttpResponse:
 
 def _days(request: HttpRequest) -> int:
     raw = request.GET.get("days", "")
-    return int(raw) if raw.isdigit() and int(raw) in EXPIRING_CHOICES else selectors.EXPIRING_DAYS
+    days = parse_id(raw)
+    return days if days in EXPIRING_CHOICES else selectors.EXPIRING_DAYS
 
 
 @require_GET

@@ -20,9 +20,12 @@ from django.utils.translation import gettext as _
 from loanlit.cases import access
 from loanlit.cases.models import Case, CaseEvent, LawFirm
 from loanlit.core.errors import DomainError, PermissionDeniedError
+from loanlit.core.money import BIGINT_MAX
 
 BULK: Final = "workflow.bulk"
 MAX_CASES: Final = 500
+# Digits read from a text id: more than a bigint holds (reported as not found), far less than int() refuses.
+ID_TEXT_MAX: Final = 40
 
 MOVED: Final = "moved"
 CHANGED: Final = "changed"
@@ -52,15 +55,21 @@ def _require_bulk(actor: Any) -> None:
         raise PermissionDeniedError(_("You may not change many cases at once."), code="permission_denied")
 
 
+def _as_id(raw: Any) -> int | None:
+    """A positive int, or plain ASCII digits; anything else (a bool, ``"²"``, ``"٣"``, ``"-1"``, None) is no id."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw > 0 else None
+    if isinstance(raw, str):
+        text = raw.strip()
+        if text and len(text) <= ID_TEXT_MAX and text.isascii() and text.isdigit():
+            return int(text) or None
+    return None
+
+
 def _ids(case_ids: Iterable[Any]) -> list[int]:
-    ids: list[int] = []
-    for raw in case_ids:
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            continue
-        if value > 0 and value not in ids:
-            ids.append(value)
+    ids = list(dict.fromkeys(value for value in map(_as_id, case_ids) if value is not None))
     if not ids:
         raise DomainError(_("Choose at least one case."), code="no_cases")
     if len(ids) > MAX_CASES:
@@ -69,8 +78,13 @@ def _ids(case_ids: Iterable[Any]) -> list[int]:
 
 
 def _editable(actor: Any, ids: list[int]) -> dict[int, str]:
+    """The cases among ``ids`` in the actor's edit scope; an id past the bigint range names no case (and
+    would overflow SQLite's integers), so it is never sent to the database: reported as not found."""
+    storable = [case_id for case_id in ids if case_id <= BIGINT_MAX]
+    if not storable:
+        return {}
     qs = access.cases_editable_by(actor) if actor is not None else Case.objects.all()
-    return dict(qs.filter(pk__in=ids).values_list("pk", "internal_no"))
+    return dict(qs.filter(pk__in=storable).values_list("pk", "internal_no"))
 
 
 def _each(actor: Any, case_ids: Iterable[Any], change: Any) -> list[BulkOutcome]:

@@ -123,6 +123,15 @@ def handover_plan(
             if task.case_id is None and not may_be_assigned(to_user, case=None, creditor_id=task.creditor_id)
         ]
         plan.refused_see += refused_free
+        # A case task goes only to someone who may work the case (seeing it is not enough).
+        plan.refused_handle += [
+            task.case.internal_no
+            for task in plan.tasks
+            if task.case is not None
+            and task.case_id not in seen_by_to
+            and access.can_view(to_user, task.case)
+            and not may_be_assigned(to_user, case=task.case, creditor_id=task.creditor_id)
+        ]
     if include_deadlines:
         deadlines = Deadline.objects.filter(responsible=from_user, status__in=OPEN_STATUSES, case__isnull=False)
         deadlines = deadlines.filter(case__in=open_cases.values("pk"))

@@ -31,6 +31,7 @@ Everything is audited on the case stream in the same transaction; tasks notify a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -65,6 +66,10 @@ MAX_INSTALMENTS: Final = 120
 MAX_INTERVAL_MONTHS: Final = 12
 MAX_GRACE_DAYS: Final = 90
 NOTE_MAX: Final = 2000
+# The furthest an instalment may fall due: this many years after the agreement (today for a preview).
+MAX_HORIZON_YEARS: Final = 30
+
+logger = logging.getLogger(__name__)
 
 # Internal targets for the follow-up work (days after the breach or the last payment).
 BREACH_TASK_DAYS: Final = 7
@@ -122,11 +127,35 @@ def _amount(value: object, *, label: str, allow_zero: bool = False) -> Decimal:
     return amount
 
 
-def schedule_equal(*, total: Decimal, count: int, first_due: date, interval_months: int = 1) -> list[ScheduleRow]:
+def horizon(agreed_on: date | None = None) -> date:
+    """The last day an instalment may fall due: ``MAX_HORIZON_YEARS`` after the agreement (after today when
+    no agreement date is known; an agreement date too far out to add to counts as today)."""
+    base = agreed_on if isinstance(agreed_on, date) and agreed_on <= _today() else _today()
+    return add_months(base, MAX_HORIZON_YEARS * 12)[0]
+
+
+def _horizon_error(limit: date) -> DomainError:
+    return DomainError(
+        _(
+            "An instalment cannot fall due more than %(years)d years after the settlement was agreed "
+            "(on %(limit)s at the latest)."
+        )
+        % {"years": MAX_HORIZON_YEARS, "limit": limit.isoformat()},
+        code="schedule_horizon",
+    )
+
+
+def schedule_equal(
+    *, total: Decimal, count: int, first_due: date, interval_months: int = 1, agreed_on: date | None = None
+) -> list[ScheduleRow]:
     """``count`` equal instalments (ROUND_HALF_UP to the fen, the remainder on the last), the first on
     ``first_due`` and each later one ``interval_months`` after it (the month's last day where the day does
-    not exist, Civil Code art. 202: 31 Jan → 28/29 Feb → 31 Mar, always counted from ``first_due``)."""
+    not exist, Civil Code art. 202: 31 Jan → 28/29 Feb → 31 Mar, always counted from ``first_due``).
+    The last one falls due at the latest ``MAX_HORIZON_YEARS`` after ``agreed_on`` (checked before any
+    date is computed)."""
     total = _amount(total, label=_("The amount to pay"))
+    if not isinstance(first_due, date):
+        raise DomainError(_("Enter the date the first instalment falls due."), code="invalid_date")
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_INSTALMENTS:
         raise DomainError(
             _("Enter between 1 and %(max)d instalments.") % {"max": MAX_INSTALMENTS}, code="invalid_count"
@@ -146,15 +175,26 @@ def schedule_equal(*, total: Decimal, count: int, first_due: date, interval_mont
     last = total - each * (count - 1)
     if last <= 0:
         raise DomainError(_("Each instalment must be at least 0.01."), code="invalid_count")
+    limit = horizon(agreed_on)
+    # The last due date's month, counted without building a date (a year past 9999 cannot be built).
+    months = (count - 1) * interval_months
+    last_month = first_due.year * 12 + first_due.month - 1 + months
+    if first_due > limit or last_month > limit.year * 12 + limit.month - 1:
+        raise _horizon_error(limit)
     rows = []
     for index in range(count):
         due_on = add_months(first_due, index * interval_months)[0]
+        if due_on > limit:
+            raise _horizon_error(limit)
         rows.append(ScheduleRow(seq=index + 1, due_on=due_on, amount=last if index == count - 1 else each))
     return rows
 
 
-def schedule_given(*, total: Decimal, rows: Sequence[tuple[date, Decimal]]) -> list[ScheduleRow]:
-    """An explicit schedule: due dates in order, amounts above zero summing exactly to ``total``."""
+def schedule_given(
+    *, total: Decimal, rows: Sequence[tuple[date, Decimal]], agreed_on: date | None = None
+) -> list[ScheduleRow]:
+    """An explicit schedule: due dates in order, amounts above zero summing exactly to ``total``, the last
+    at the latest ``MAX_HORIZON_YEARS`` after ``agreed_on``."""
     total = _amount(total, label=_("The amount to pay"))
     if not rows:
         raise DomainError(_("Enter at least one instalment."), code="schedule_empty")
@@ -162,10 +202,13 @@ def schedule_given(*, total: Decimal, rows: Sequence[tuple[date, Decimal]]) -> l
         raise DomainError(
             _("Enter between 1 and %(max)d instalments.") % {"max": MAX_INSTALMENTS}, code="invalid_count"
         )
+    limit = horizon(agreed_on)
     out: list[ScheduleRow] = []
     for seq, (due_on, amount) in enumerate(rows, start=1):
         if not isinstance(due_on, date):
             raise DomainError(_("Instalment %(seq)d has no due date.") % {"seq": seq}, code="invalid_date")
+        if due_on > limit:
+            raise _horizon_error(limit)
         value = _amount(amount, label=_("Instalment %(seq)d") % {"seq": seq})
         if out and due_on < out[-1].due_on:
             raise DomainError(
@@ -189,13 +232,16 @@ def schedule_build(
     count: int | None = None,
     first_due: date | None = None,
     interval_months: int = 1,
+    agreed_on: date | None = None,
 ) -> list[ScheduleRow]:
     """The schedule a plan would get (the create form's preview uses this too)."""
     if instalments is not None:
-        return schedule_given(total=total, rows=instalments)
+        return schedule_given(total=total, rows=instalments, agreed_on=agreed_on)
     if count is None or first_due is None:
         raise DomainError(_("Enter the instalments, or their number and the first due date."), code="schedule_missing")
-    return schedule_equal(total=total, count=count, first_due=first_due, interval_months=interval_months)
+    return schedule_equal(
+        total=total, count=count, first_due=first_due, interval_months=interval_months, agreed_on=agreed_on
+    )
 
 
 # --- create, approve, reject, cancel ------------------------------------------------------------------------
@@ -304,7 +350,12 @@ def settlement_create(
         "waived_fees": _amount(waived_fees, label=_("The fees waived"), allow_zero=True),
     }
     rows = schedule_build(
-        total=total, instalments=instalments, count=count, first_due=first_due, interval_months=interval_months
+        total=total,
+        instalments=instalments,
+        count=count,
+        first_due=first_due,
+        interval_months=interval_months,
+        agreed_on=agreed_on,
     )
     if rows[0].due_on < agreed_on:
         raise DomainError(
@@ -695,8 +746,12 @@ def _complete(*, actor: Any, plan: SettlementPlan, completed_on: date) -> None:
 
 
 def breach_day(instalment: SettlementInstalment, grace_days: int) -> date:
-    """The first day on which an unpaid instalment is a breach: the day after the grace period ends."""
-    return instalment.due_on + timedelta(days=grace_days + 1)
+    """The first day on which an unpaid instalment is a breach: the day after the grace period ends
+    (``date.max`` — never — for a due date so far out that the day cannot be counted)."""
+    try:
+        return instalment.due_on + timedelta(days=grace_days + 1)
+    except OverflowError:
+        return date.max
 
 
 def settlements_check_breaches(*, today: date | None = None) -> int:
@@ -715,8 +770,13 @@ def settlements_check_breaches(*, today: date | None = None) -> int:
     )
     breached = 0
     for plan_id in candidates:
-        if _check_plan(plan_id, today):
-            breached += 1
+        # One plan in a bad state must not stop the check for the others: it is logged and skipped (its
+        # own transaction is rolled back), and looked at again the next day.
+        try:
+            if _check_plan(plan_id, today):
+                breached += 1
+        except Exception:
+            logger.exception("settlement breach check failed for plan %s; skipped", plan_id)
     return breached
 
 
@@ -810,8 +870,11 @@ def enforcement_settlements_check_overdue(*, today: date | None = None) -> int:
     )
     created = 0
     for settlement_id in candidates:
-        if _check_enforcement_settlement(settlement_id, today):
-            created += 1
+        try:
+            if _check_enforcement_settlement(settlement_id, today):
+                created += 1
+        except Exception:
+            logger.exception("overdue check failed for settlement in enforcement %s; skipped", settlement_id)
     return created
 
 

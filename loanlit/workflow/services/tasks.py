@@ -116,7 +116,7 @@ def _require_change(actor: Any, task: Task) -> None:
 def _require_assignable(user: Any, *, case: Case | None, creditor_id: int) -> None:
     if not may_be_assigned(user, case=case, creditor_id=creditor_id):
         if case is not None:
-            message = _("%(user)s cannot see case %(case)s, so cannot be given its task.") % {
+            message = _("%(user)s may not work on case %(case)s, so cannot be given its task.") % {
                 "user": user,
                 "case": case.internal_no,
             }
@@ -239,6 +239,10 @@ def tasks_create_batch(*, actor: Any, rows: Sequence[TaskInput]) -> list[Task]:
         else:
             raise DomainError(_("A task without a case needs a creditor."), code="task_creditor_required")
         assignee = row.assignee or assignee_for_role(case, row.assignee_role)
+        if assignee is not None and not may_be_assigned(assignee, case=case, creditor_id=creditor_id):
+            # The system path (templates, settlements) never fails on a person who may not work the case:
+            # the task waits, unassigned, with the role it asked for.
+            assignee = None
         task = Task.objects.create(
             case=case,
             creditor_id=creditor_id,
@@ -576,7 +580,8 @@ def tasks_reassign_batch(*, actor: Any, task_ids: Sequence[int], assignee: User)
     if refused:
         numbers = [row.case.internal_no if row.case is not None else row.title for row in refused]
         raise DomainError(
-            _("%(user)s cannot see the cases of these tasks: %(cases)s") % {"user": assignee, "cases": listed(numbers)},
+            _("%(user)s may not work on the cases of these tasks: %(cases)s")
+            % {"user": assignee, "cases": listed(numbers)},
             code="invalid_assignee",
         )
     return reassign_locked(actor, open_rows, assignee, reason="reassigned")

@@ -3,6 +3,11 @@
 The world (built per test, memoised on it): a cost-payment policy approved by the legal manager, a pending
 request by the case handler on the world's case (``request``). Empty POSTs are refused on the form (400),
 nothing written; the case handler's withdrawal and an editor's direct file-suit really act (302).
+
+Internal approvals are the bank's own decisions: ``lawyer_sees_the_case`` makes the external lawyer a member
+of the firm the world's case is placed with, so the lawyer sees (and may edit) the case — and still gets 404
+on every decision route, exactly like a missing id. Deactivating a policy needs the version it was seen at:
+an empty POST is refused (400), nothing written.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from typing import Any
 from tests.support.authz import LOGIN, Access, Route, code
 
 MANAGE = "workflow.manage_policies"
+# Bank staff who see the world's case; the external lawyer sees it too (``lawyer_sees_the_case``) but is left
+# out of every decision row: 404.
 CASE_VIEWERS = ("administrator", "legal_manager", "case_handler", "branch_manager", "auditor", "read_only")
 CASE_EDITORS = ("administrator", "legal_manager", "case_handler")
 VIEWERS_ONLY = ("branch_manager", "auditor", "read_only")
@@ -23,6 +30,32 @@ def _memo(world: Any, name: str, build: Any) -> Any:
     if name not in cache:
         cache[name] = build()
     return cache[name]
+
+
+def lawyer_sees_the_case(world: Any) -> Any:
+    """The external lawyer joins the firm the world's case is placed with (once per world)."""
+
+    def build() -> Any:
+        from loanlit.cases import access
+        from loanlit.cases import services as cases
+        from loanlit.cases.models import Placement
+
+        placement = Placement.objects.get(case=world.cw.case, recalled_on__isnull=True)
+        member = cases.law_firm_member_add(actor=None, law_firm=placement.law_firm, user=world.external_lawyer)
+        assert access.can_view(world.external_lawyer, world.cw.case)  # so the 404 below is the approvals rule
+        return member
+
+    return _memo(world, "lawyer", build)
+
+
+def _case_kwargs(world: Any, **extra: Any) -> dict[str, Any]:
+    lawyer_sees_the_case(world)
+    return {"case_pk": world.cw.case.pk, **extra}
+
+
+def _request_kwargs(world: Any) -> dict[str, Any]:
+    lawyer_sees_the_case(world)
+    return {"pk": request(world).pk}
 
 
 def policy(world: Any) -> Any:
@@ -72,11 +105,12 @@ def _editors(*, ok: tuple[int, ...]) -> Access:
 
 
 ROUTES: list[Route] = [
+    # The inbox opens for anyone signed in; an external lawyer's is empty (tests/test_decisions_views.py).
     Route("workflow:decision_inbox", get=LOGIN),
     Route(
         "workflow:decision_detail",
         get=Access("users", users=CASE_VIEWERS, denied=404),
-        kwargs=lambda w: {"pk": request(w).pk},
+        kwargs=_request_kwargs,
     ),
     Route(
         "workflow:decision_decide",
@@ -88,7 +122,7 @@ ROUTES: list[Route] = [
             denied=404,
             forbidden=tuple(p for p in CASE_VIEWERS if p != "legal_manager"),
         ),
-        kwargs=lambda w: {"pk": request(w).pk},
+        kwargs=_request_kwargs,
     ),
     Route(
         "workflow:decision_withdraw",
@@ -100,7 +134,7 @@ ROUTES: list[Route] = [
             denied=404,
             forbidden=tuple(p for p in CASE_VIEWERS if p != "case_handler"),
         ),
-        kwargs=lambda w: {"pk": request(w).pk},
+        kwargs=_request_kwargs,
     ),
     Route("workflow:decision_policy_list", get=code(MANAGE)),
     Route("workflow:decision_policy_create", get=code(MANAGE), post=code(MANAGE, ok=(400,))),
@@ -113,7 +147,7 @@ ROUTES: list[Route] = [
     Route(
         "workflow:decision_policy_deactivate",
         get=None,
-        post=code(MANAGE, ok=(302,)),
+        post=code(MANAGE, ok=(400,)),
         kwargs=lambda w: {"pk": policy(w).pk},
     ),
     # The file-suit form has no required field: an editor's empty POST moves the case (no policy for it).
@@ -121,18 +155,18 @@ ROUTES: list[Route] = [
         "workflow:decision_file_suit",
         get=_editors(ok=(200,)),
         post=_editors(ok=(302,)),
-        kwargs=lambda w: {"case_pk": w.cw.case.pk},
+        kwargs=_case_kwargs,
     ),
     Route(
         "workflow:decision_cost",
         get=_editors(ok=(200,)),
         post=_editors(ok=(400,)),
-        kwargs=lambda w: {"case_pk": w.cw.case.pk},
+        kwargs=_case_kwargs,
     ),
     Route(
         "workflow:decision_withdrawal",
         get=_editors(ok=(200,)),
         post=_editors(ok=(400,)),
-        kwargs=lambda w: {"case_pk": w.cw.case.pk, "proceeding_pk": w.cw.proceeding.pk},
+        kwargs=lambda w: _case_kwargs(w, proceeding_pk=w.cw.proceeding.pk),
     ),
 ]

@@ -79,7 +79,7 @@ def test_a_creditors_own_policies_replace_the_global_ones(personas):
     assert pick(kind=DecisionKind.COST_PAYMENT, creditor=personas.creditor, amount=Decimal("50000.00")) == own
     other = pick(kind=DecisionKind.COST_PAYMENT, creditor=personas.other_creditor, amount=Decimal("100.00"))
     assert other is not None and other.creditor_id is None
-    decisions.approval_policy_deactivate(actor=personas.administrator, policy=own)
+    decisions.approval_policy_deactivate(actor=personas.administrator, policy=own, version=own.version)
     fallback = pick(kind=DecisionKind.COST_PAYMENT, creditor=personas.creditor, amount=Decimal("49999.99"))
     assert fallback is not None and fallback.min_amount == Decimal("100.00")
 

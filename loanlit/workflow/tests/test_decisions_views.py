@@ -174,3 +174,125 @@ def test_policy_pages_need_the_permission_and_save_through_the_service(personas)
     assert stale.status_code == 400
     policy.refresh_from_db()
     assert policy.min_amount == Decimal("60000.00")
+
+
+# --- external lawyers never see the bank's internal decisions (fix4) ----------------------------------------
+
+
+def _place_with_the_lawyers_firm(personas, case):
+    from loanlit.cases import access
+    from loanlit.cases import services as cases
+
+    firm = cases.law_firm_create(actor=None, name="Lawyer Firm", creditors=[personas.creditor])
+    cases.law_firm_member_add(actor=None, law_firm=firm, user=personas.external_lawyer)
+    case.refresh_from_db()
+    cases.case_place_with_firm(actor=None, case=case, law_firm=firm, version=case.version)
+    case.refresh_from_db()
+    assert access.can_view(personas.external_lawyer, case) and access.can_edit(personas.external_lawyer, case)
+    return case
+
+
+def test_the_lawyer_of_a_placed_case_sees_no_internal_approval_and_gets_404(personas, world):
+    case = _place_with_the_lawyers_firm(personas, world.case)
+    _cost_policy(personas)
+    _client(personas.case_handler).post(reverse("workflow:decision_cost", args=[case.pk]), COST_POST)
+    decision = DecisionRequest.objects.get()
+    lawyer = _client(personas.external_lawyer)
+    before = row_counts()
+    for url in (
+        reverse("workflow:decision_detail", args=[decision.pk]),
+        reverse("workflow:decision_detail", args=[decision.pk + 1000]),  # a missing id answers the same
+        reverse("workflow:decision_cost", args=[case.pk]),
+        reverse("workflow:decision_file_suit", args=[case.pk]),
+        reverse("workflow:decision_withdrawal", args=[case.pk, world.proceeding.pk]),
+    ):
+        assert lawyer.get(url).status_code == 404, url
+    for url, data in (
+        (reverse("workflow:decision_decide", args=[decision.pk]), {"decision": "approve", "comment": "x"}),
+        (reverse("workflow:decision_withdraw", args=[decision.pk]), {}),
+        (reverse("workflow:decision_cost", args=[case.pk]), {**COST_POST, "amount": "1.00"}),
+        (reverse("workflow:decision_file_suit", args=[case.pk]), {"note": "", "reason": ""}),
+        (reverse("workflow:decision_withdrawal", args=[case.pk, world.proceeding.pk]), {"result_on": "2026-01-12"}),
+    ):
+        assert lawyer.post(url, data).status_code == 404, url
+    assert row_counts() == before
+    assert CostEntry.objects.count() == 0 and DecisionRequest.objects.get().state == "pending"
+    case.refresh_from_db()
+    assert case.stage == world.case.stage
+    # The case page shows no approvals panel to the lawyer; the inbox lists nothing of the bank's.
+    page = text(lawyer.get(case.get_absolute_url()))
+    assert 'id="case-decisions-panel"' not in page
+    assert reverse("workflow:decision_detail", args=[decision.pk]) not in page
+    inbox = lawyer.get(reverse("workflow:decision_inbox"))
+    assert inbox.status_code == 200
+    assert reverse("workflow:decision_detail", args=[decision.pk]) not in text(inbox)
+    # Bank staff still see it all.
+    assert (
+        _client(personas.branch_manager).get(reverse("workflow:decision_detail", args=[decision.pk])).status_code == 200
+    )
+    assert 'id="case-decisions-panel"' in text(_client(personas.case_handler).get(case.get_absolute_url()))
+
+
+def test_the_decision_selectors_answer_nothing_to_an_external_lawyer(personas, world):
+    from django.http import Http404
+
+    from loanlit.workflow import selectors_decisions as selectors
+
+    case = _place_with_the_lawyers_firm(personas, world.case)
+    _cost_policy(personas)
+    _client(personas.case_handler).post(reverse("workflow:decision_cost", args=[case.pk]), COST_POST)
+    lawyer = personas.external_lawyer
+    assert selectors.may_see_decisions(lawyer) is False
+    assert selectors.decision_requests_visible_to(lawyer).count() == 0
+    assert selectors.decision_requests_waiting_for(user=lawyer) == []
+    with pytest.raises(Http404):
+        selectors.case_decision_requests(user=lawyer, case=case)
+    assert selectors.decision_requests_visible_to(personas.read_only).count() == 1
+
+
+# --- deactivating a policy checks the version (fix4) ---------------------------------------------------------
+
+
+def test_deactivating_a_policy_needs_the_version_it_was_seen_at(personas):
+    policy = _cost_policy(personas)
+    decisions.approval_policy_update(
+        actor=personas.administrator,
+        policy=policy,
+        version=1,
+        approver_roles=["legal_manager"],
+        min_amount=Decimal("2000.00"),
+        mode="sequence",
+    )
+    policy.refresh_from_db()
+    assert policy.version == 2
+    admin = _client(personas.administrator)
+    url = reverse("workflow:decision_policy_deactivate", args=[policy.pk])
+    edit_page = text(admin.get(reverse("workflow:decision_policy_edit", args=[policy.pk])))
+    assert 'name="version" value="2"' in edit_page
+    before = row_counts()
+    for data in ({}, {"version": "abc"}, {"version": "-1"}, {"version": "9" * 40}):
+        response = admin.post(url, data)
+        assert response.status_code == 400, data
+        assert 'id="policy-error"' in text(response)
+    stale = admin.post(url, {"version": "1"})  # opened before the other change
+    assert stale.status_code == 409
+    assert 'id="policy-error"' in text(stale) and f'id="policy-{policy.pk}"' in text(stale)
+    assert row_counts() == before
+    policy.refresh_from_db()
+    assert (policy.is_active, policy.version) == (True, 2)
+    done = admin.post(url, {"version": "2"})
+    assert done.status_code == 302 and done["Location"] == reverse("workflow:decision_policy_list")
+    policy.refresh_from_db()
+    assert (policy.is_active, policy.version) == (False, 3)
+
+
+def test_the_deactivate_service_refuses_a_stale_version(personas):
+    from loanlit.core.errors import StaleVersionError
+
+    policy = _cost_policy(personas)
+    before = row_counts()
+    with pytest.raises(StaleVersionError):
+        decisions.approval_policy_deactivate(actor=personas.administrator, policy=policy, version=7)
+    assert row_counts() == before
+    policy.refresh_from_db()
+    assert (policy.is_active, policy.version) == (True, 1)

@@ -140,10 +140,10 @@ def test_team_member_work_is_404_outside_the_viewers_scope(tw):
     assert ([c.pk for c in member.cases], member.work.total) == ([tw.gd_case.pk], 1)
 
 
-def test_assignee_candidates_are_exactly_who_can_see_the_case(tw):
+def test_assignee_candidates_are_exactly_who_may_work_the_case(tw):
     p = tw.p
     from loanlit.cases import access
 
     names = {user.username for user in selectors.assignee_candidates(tw.case)}
-    expected = {name for name, user in p.all_users().items() if access.can_view(user, tw.case)}
+    expected = {name for name, user in p.all_users().items() if access.can_edit(user, tw.case)}
     assert names == expected

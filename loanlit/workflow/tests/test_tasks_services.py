@@ -64,14 +64,14 @@ def test_ad_hoc_task_on_a_case_needs_a_case_editor_and_an_assignee_who_sees_the_
         actor=p.case_handler,
         title="  File   the answer ",
         case=tw.case,
-        assignee=p.branch_manager,
+        assignee=p.legal_manager,
         due_on=dt.date(2026, 3, 9),
         priority="high",
         checklist=["Draft", " ", "Sign"],
     )
     assert (task.title, task.unit_path, task.creditor_id) == ("File the answer", tw.case.unit_path, p.creditor.pk)
     assert task.checklist == [{"text": "Draft", "done": False}, {"text": "Sign", "done": False}]
-    assert (task.created_by_id, task.assignee_id, task.priority) == (p.case_handler.pk, p.branch_manager.pk, "high")
+    assert (task.created_by_id, task.assignee_id, task.priority) == (p.case_handler.pk, p.legal_manager.pk, "high")
 
 
 def test_personal_task_defaults_to_the_creator_and_lives_in_their_unit(tw):
@@ -84,11 +84,11 @@ def test_personal_task_defaults_to_the_creator_and_lives_in_their_unit(tw):
 
 def test_who_may_change_a_task(tw):
     p = tw.p
-    task = make_task(actor=p.legal_manager, case=tw.case, assignee=p.branch_manager)
+    task = make_task(actor=p.legal_manager, case=tw.case, assignee=p.case_handler)
     personal = make_task(actor=p.read_only, assignee=p.read_only)
     allowed = {name for name, user in p.all_users().items() if selectors.may_change_task(user, task)}
-    # assignee (branch manager, who only views), creator (legal manager), case editors (administrator, handler)
-    assert allowed == {"administrator", "legal_manager", "case_handler", "branch_manager"}
+    # assignee (handler), creator (legal manager), case editors (administrator, handler)
+    assert allowed == {"administrator", "legal_manager", "case_handler"}
     allowed = {name for name, user in p.all_users().items() if selectors.may_change_task(user, personal)}
     assert allowed == {"read_only"}
 
@@ -102,21 +102,21 @@ def test_update_changes_only_what_is_passed_and_audits_old_and_new(tw, django_ca
             task=task,
             version=task.version,
             due_on=dt.date(2026, 3, 10),
-            assignee=p.branch_manager,
+            assignee=p.legal_manager,
         )
     assert (task.version, task.due_on, task.assignee_id, task.title) == (
         2,
         dt.date(2026, 3, 10),
-        p.branch_manager.pk,
+        p.legal_manager.pk,
         "Call the court",
     )
     entry = AuditEntry.objects.get(action="task.updated", target_id=str(task.pk))
     assert entry.stream == f"case:{tw.case.pk}"
     assert entry.changes == {
         "due_on": ["2026-03-05", "2026-03-10"],
-        "assignee": [p.case_handler.pk, p.branch_manager.pk],
+        "assignee": [p.case_handler.pk, p.legal_manager.pk],
     }
-    assert Notification.objects.filter(recipient=p.branch_manager, code=services.NOTIFY_ASSIGNED).count() == 1
+    assert Notification.objects.filter(recipient=p.legal_manager, code=services.NOTIFY_ASSIGNED).count() == 1
     same = services.task_update(actor=p.case_handler, task=task, version=task.version, due_on=dt.date(2026, 3, 10))
     assert same.version == 2
 
@@ -215,10 +215,10 @@ def test_reassign_batch_is_all_or_nothing(tw):
     with pytest.raises(DomainError):  # the Guangdong handler cannot see the Beijing case
         services.tasks_reassign_batch(actor=p.legal_manager, task_ids=[a.pk, gd.pk], assignee=p.outsider_branch)
     assert written() == before
-    moved = services.tasks_reassign_batch(actor=p.legal_manager, task_ids=[a.pk, b.pk], assignee=p.branch_manager)
+    moved = services.tasks_reassign_batch(actor=p.legal_manager, task_ids=[a.pk, b.pk], assignee=p.legal_manager)
     assert sorted(t.pk for t in moved) == [a.pk, b.pk]
     assert set(Task.objects.filter(pk__in=[a.pk, b.pk]).values_list("assignee_id", "version")) == {
-        (p.branch_manager.pk, 2)
+        (p.legal_manager.pk, 2)
     }
     assert AuditEntry.objects.filter(action="task.reassigned", stream=f"case:{tw.case.pk}").count() == 2
 
@@ -397,10 +397,79 @@ def test_handover_preview_counts_match_what_moves(tw):
     p = tw.p
     wang = _second_handler(p)
     make_task(actor=p.legal_manager, case=tw.case, assignee=p.case_handler)
-    make_task(actor=p.outsider_branch, case=tw.gd_case, assignee=p.case_handler, title="Not in Beijing")
+    elsewhere = make_task(actor=p.outsider_branch, case=tw.gd_case, assignee=p.outsider_branch, title="Not in Beijing")
+    # A task the handler kept from before a move of the case to another branch (no service assigns it so now).
+    Task.objects.filter(pk=elsewhere.pk).update(assignee=p.case_handler)
     plan = handover.handover_plan(actor=p.branch_manager, from_user=p.case_handler, to_user=wang)
     # the branch manager cannot edit cases: nothing on cases is theirs to move
     assert (len(plan.cases), len(plan.tasks)) == (0, 0)
     plan = handover.handover_plan(actor=p.legal_manager, from_user=p.case_handler, to_user=wang)
     assert ([c.pk for c in plan.cases], len(plan.tasks), plan.refused) == ([tw.case.pk], 2, True)
     assert plan.refused_see == [tw.gd_case.internal_no]
+
+
+# --- assignees must be able to work the case (fix4) -------------------------------------------------------
+
+
+def _refusal_in(language, call):
+    with translation.override(language), pytest.raises(DomainError) as error:
+        call()
+    assert error.value.code == "invalid_assignee"
+    return error.value.message
+
+
+@pytest.mark.parametrize("who", ["read_only", "auditor"])
+def test_a_viewer_who_cannot_work_the_case_is_never_given_its_task(tw, who):
+    from loanlit.cases import access
+
+    p = tw.p
+    viewer = getattr(p, who)
+    assert access.can_view(viewer, tw.case) and not access.can_edit(viewer, tw.case)
+    task = make_task(actor=p.case_handler, case=tw.case, assignee=p.case_handler)
+    before, state = written(), task_state(task)
+    calls = (
+        lambda: services.task_create_ad_hoc(actor=p.case_handler, title="Look", case=tw.case, assignee=viewer),
+        lambda: services.task_update(actor=p.case_handler, task=task, version=1, assignee=viewer),
+        lambda: services.tasks_reassign_batch(actor=p.legal_manager, task_ids=[task.pk], assignee=viewer),
+    )
+    for call in calls:
+        chinese, english = _refusal_in("zh-hans", call), _refusal_in("en", call)
+        assert chinese != english, "the refusal is translated"
+        assert tw.case.internal_no in chinese
+        assert any("\u4e00" <= char <= "\u9fff" for char in chinese)
+    assert written() == before and task_state(task) == state
+    assert selectors.may_be_assigned(viewer, case=tw.case, creditor_id=tw.case.creditor_id) is False
+
+
+def test_the_assignee_choices_of_a_case_task_are_the_people_who_may_work_it(tw):
+    p = tw.p
+    names = {user.username for user in selectors.assignee_candidates(tw.case)}
+    for who in ("read_only", "auditor", "branch_manager", "outsider_branch", "outsider_creditor"):
+        assert getattr(p, who).username not in names, who
+    assert {p.case_handler.username, p.legal_manager.username} <= names
+    for user in selectors.assignee_candidates(tw.case):
+        assert selectors.may_be_assigned(user, case=tw.case, creditor_id=tw.case.creditor_id), user.username
+
+
+def test_handing_tasks_over_to_a_viewer_who_cannot_work_their_case_is_refused(tw):
+    p = tw.p
+    task = make_task(actor=p.legal_manager, case=tw.case, assignee=p.case_handler)
+    before, state = written(), task_state(task)
+    with pytest.raises(DomainError) as error:
+        handover.user_handover(
+            actor=p.legal_manager,
+            from_user=p.case_handler,
+            to_user=p.read_only,
+            include_cases=False,
+            include_deadlines=False,
+        )
+    assert tw.case.internal_no in error.value.message
+    assert written() == before and task_state(task) == state
+
+
+def test_the_system_path_leaves_a_task_unassigned_rather_than_give_it_to_someone_who_may_not_work_the_case(tw):
+    p = tw.p
+    task = services.tasks_create_batch(
+        actor=None, rows=[services.TaskInput(title="Check the file", case=tw.case, assignee=p.branch_manager)]
+    )[0]
+    assert (task.assignee_id, task.assignee_role) == (None, "")

@@ -160,11 +160,11 @@ def test_new_task_from_the_case_page_and_personal(tw):
     assert 'id="case-tasks"' in page and reverse("workflow:task_new_for_case", args=[tw.case.pk]) in page
     response = client.post(
         reverse("workflow:task_new_for_case", args=[tw.case.pk]),
-        {"title": "Serve the complaint", "assignee": p.branch_manager.pk, "priority": "normal", "checklist": "A\nB"},
+        {"title": "Serve the complaint", "assignee": p.legal_manager.pk, "priority": "normal", "checklist": "A\nB"},
     )
     task = Task.objects.get(title="Serve the complaint")
     assert response["Location"] == reverse("workflow:task_detail", args=[task.pk])
-    assert (task.case_id, task.assignee_id, len(task.checklist)) == (tw.case.pk, p.branch_manager.pk, 2)
+    assert (task.case_id, task.assignee_id, len(task.checklist)) == (tw.case.pk, p.legal_manager.pk, 2)
     page = text(client.get(tw.case.get_absolute_url()))
     assert f'id="task-{task.pk}"' in page
 

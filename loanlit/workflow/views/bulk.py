@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from loanlit.cases.views.common import actor, deny
 from loanlit.core.errors import DomainError, PermissionDeniedError
+from loanlit.core.ids import parse_ids
 from loanlit.workflow import selectors_templates as selectors
 from loanlit.workflow.forms_templates import BulkActionForm, BulkFilterForm
 from loanlit.workflow.services import bulk as services
@@ -32,11 +33,7 @@ def _filters(form: BulkFilterForm) -> selectors.BulkFilters:
 
 
 def _posted_ids(request: HttpRequest) -> list[int]:
-    ids = []
-    for raw in request.POST.getlist("case_ids"):
-        if raw.isdigit() and int(raw) not in ids:
-            ids.append(int(raw))
-    return ids
+    return parse_ids(request.POST.getlist("case_ids"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -44,8 +44,7 @@ def _require_manager(request: HttpRequest) -> None:
 @require_GET
 def policy_list(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
-    policies = selectors.with_role_labels(list(selectors.policies_for_manager(user=request.user)))
-    return render(request, "workflow/decisions/policy_list.html", {"policies": policies})
+    return _policy_list_page(request)
 
 
 @require_http_methods(GET_POST)
@@ -116,11 +115,24 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workflow/decisions/policy_form.html", context, status=status)
 
 
+def _policy_list_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    policies = selectors.with_role_labels(list(selectors.policies_for_manager(user=request.user)))
+    return render(request, "workflow/decisions/policy_list.html", {"policies": policies, "error": error}, status=status)
+
+
 @require_POST
 def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     _require_manager(request)
     policy = selectors.policy_get_for_manager(user=request.user, pk=pk)
-    call_service(None, services.approval_policy_deactivate, actor=actor(request), policy=policy)
+    raw = request.POST.get("version", "").strip()
+    if not raw.isdigit() or len(raw) > 18:  # missing or garbage: refused on the page, nothing written
+        return _policy_list_page(
+            request, error=_("The form was out of date: reload the page and try again."), status=400
+        )
+    try:
+        call_service(None, services.approval_policy_deactivate, actor=actor(request), policy=policy, version=int(raw))
+    except Stale as stale:  # changed meanwhile: said on the list (as it is now), nothing saved
+        return _policy_list_page(request, error=stale.error.message, status=409)
     return done(request, reverse("workflow:decision_policy_list"), _("The approval policy no longer applies."))
 
 
@@ -206,6 +218,14 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # --- requests on a case ---------------------------------------------------------------------------------
 
 
+def _case_for_request(request: HttpRequest, case_pk: int) -> Case:
+    """The case of a request form: 404 for whoever may not see internal approvals (an external lawyer must
+    not learn the forms exist), else as any write form (404 outside scope, 403 for a viewer)."""
+    if not selectors.may_see_decisions(request.user):
+        raise Http404
+    return case_for_write(request, case_pk)
+
+
 def _thresholds(kind: str, case: Case, amount: Decimal | None) -> dict[str, Any]:
     """What the form says: the thresholds in force and whether ``amount`` (when known) needs approval."""
     policies = selectors.with_role_labels(selectors.policies_in_force(kind=kind, creditor_id=case.creditor_id))
@@ -245,7 +265,7 @@ def _request_page(
 
 @require_http_methods(GET_POST)
 def request_file_suit(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case = case_for_write(request, case_pk)
+    case = _case_for_request(request, case_pk)
     form = forms.FileSuitRequestForm(_data(request))
     if request.method == "POST" and form.is_valid():
         outcome = call_service(
@@ -275,7 +295,7 @@ def request_file_suit(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 def request_cost(request: HttpRequest, case_pk: int) -> HttpResponse:
-    case = case_for_write(request, case_pk)
+    case = _case_for_request(request, case_pk)
     form = forms.CostRequestForm(_data(request), case=case, initial={"paid_on": timezone.localdate()})
     amount = None
     if request.method == "POST" and form.is_valid():
@@ -314,11 +334,13 @@ def request_cost(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 def request_withdrawal(request: HttpRequest, case_pk: int, proceeding_pk: int) -> HttpResponse:
-    case = case_for_write(request, case_pk)
+    case = _case_for_request(request, case_pk)
     proceeding = Proceeding.objects.filter(pk=proceeding_pk, case_id=case.pk).first()
     if proceeding is None:
         raise Http404
-    form = forms.WithdrawalRequestForm(_data(request), initial={"result_on": timezone.localdate()})
+    form = forms.WithdrawalRequestForm(
+        _data(request), proceeding=proceeding, initial={"result_on": timezone.localdate()}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         outcome = call_service(

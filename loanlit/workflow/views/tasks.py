@@ -26,6 +26,7 @@ from loanlit.cases.views.common import (
     save_or_conflict,
 )
 from loanlit.core.errors import DomainError
+from loanlit.core.ids import parse_id, parse_ids
 from loanlit.deadlines.selectors import my_deadlines
 from loanlit.workflow import selectors_tasks as selectors
 from loanlit.workflow.forms_tasks import (
@@ -377,16 +378,18 @@ def tasks_reassign(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import redirect
 
     back = _next_url(request, reverse("workflow:my_work"))
-    ids = sorted({int(value) for value in request.POST.getlist("task") if value.isdigit()})
+    ids = sorted(parse_ids(request.POST.getlist("task")))
     if not ids:
         messages.error(request, _("Tick the tasks to reassign."))
         return redirect(back)
     visible = set(selectors.tasks_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
     if visible != set(ids):
         raise Http404
-    raw = request.POST.get("assignee", "")
+    assignee_id = parse_id(request.POST.get("assignee", ""))
     assignee = (
-        selectors.users_in_scope(request.user).filter(is_active=True, pk=int(raw)).first() if raw.isdigit() else None
+        selectors.users_in_scope(request.user).filter(is_active=True, pk=assignee_id).first()
+        if assignee_id is not None
+        else None
     )
     if assignee is None:
         messages.error(request, _("Choose who gets the tasks."))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from loanlit.cases.views.common import actor, deny, done
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
+from loanlit.core.ids import parse_id
 from loanlit.workflow import definitions
 from loanlit.workflow import selectors_templates as selectors
 from loanlit.workflow.forms_templates import MigrateForm, PublishForm, TemplateCreateForm, TemplateEditForm, pretty
@@ -105,9 +106,9 @@ def template_create(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, template: WorkflowTemplate, **extra: Any) -> dict[str, Any]:
     versions = selectors.template_versions(template)
     shown = template.current_version
-    wanted = request.GET.get("v", "")
-    if wanted.isdigit():
-        shown = next((v for v in versions if v.number == int(wanted)), shown)
+    wanted = parse_id(request.GET.get("v", ""))
+    if wanted is not None:
+        shown = next((v for v in versions if v.number == wanted), shown)
     running = selectors.running_cases_for_user(user=request.user, template=template)
     context = {
         "template": template,

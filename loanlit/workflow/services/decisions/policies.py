@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from loanlit.accounts.models import Role
 from loanlit.audit import services as audit
 from loanlit.core import money as m
-from loanlit.core.errors import DomainError, PermissionDeniedError
+from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.core.models import Creditor
 from loanlit.workflow.models.decisions import ApprovalPolicy, DecisionKind
 
@@ -94,6 +94,14 @@ def _policy_audit(policy: ApprovalPolicy) -> dict[str, Any]:
     }
 
 
+def _require_version(policy: ApprovalPolicy, version: int) -> None:
+    if policy.version != version:
+        raise StaleVersionError(
+            _("This policy was changed by someone else since you opened it. Reload and try again."),
+            code="stale_version",
+        )
+
+
 @transaction.atomic
 def approval_policy_create(
     *,
@@ -128,15 +136,9 @@ def approval_policy_update(
     is_active: bool = True,
 ) -> ApprovalPolicy:
     """Change a policy (its kind stays). Pending requests keep the steps they were created with."""
-    from loanlit.core.errors import StaleVersionError
-
     _require_manage(actor)
     policy = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.version != version:
-        raise StaleVersionError(
-            _("This policy was changed by someone else since you opened it. Reload and try again."),
-            code="stale_version",
-        )
+    _require_version(policy, version)
     value = _clean_policy(kind=policy.kind, mode=mode, min_amount=min_amount)
     roles = _clean_roles(approver_roles)
     before = _policy_audit(policy)
@@ -153,10 +155,12 @@ def approval_policy_update(
 
 
 @transaction.atomic
-def approval_policy_deactivate(*, actor: Any, policy: ApprovalPolicy) -> ApprovalPolicy:
-    """Stop applying a policy (kept for the requests made under it)."""
+def approval_policy_deactivate(*, actor: Any, policy: ApprovalPolicy, version: int) -> ApprovalPolicy:
+    """Stop applying a policy (kept for the requests made under it). ``version`` is the one the manager saw:
+    a policy changed since (StaleVersionError) is left as it is."""
     _require_manage(actor)
     policy = ApprovalPolicy.objects.select_for_update().get(pk=policy.pk)
+    _require_version(policy, version)
     if not policy.is_active:
         return policy
     policy.is_active = False
