@@ -32,7 +32,7 @@ Everything is audited on the case stream in the same transaction; tasks notify a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -768,16 +768,19 @@ def settlements_check_breaches(*, today: date | None = None) -> int:
         .values_list("pk", flat=True)
         .distinct()
     )
-    breached = 0
-    for plan_id in candidates:
-        # One plan in a bad state must not stop the check for the others: it is logged and skipped (its
-        # own transaction is rolled back), and looked at again the next day.
+    return _count_each(candidates, lambda plan_id: _check_plan(plan_id, today), what="settlement plan")
+
+
+def _count_each(ids: list[int], check: Callable[[int], bool], *, what: str) -> int:
+    """How many ``check(id)`` said yes. Each check runs in its own transaction; one row in a bad state must
+    not stop the daily check for the others: it is logged, skipped (rolled back) and looked at again tomorrow."""
+    done = 0
+    for pk in ids:
         try:
-            if _check_plan(plan_id, today):
-                breached += 1
+            done += bool(check(pk))
         except Exception:
-            logger.exception("settlement breach check failed for plan %s; skipped", plan_id)
-    return breached
+            logger.exception("daily check failed for %s %s; skipped", what, pk)
+    return done
 
 
 @transaction.atomic
@@ -868,14 +871,9 @@ def enforcement_settlements_check_overdue(*, today: date | None = None) -> int:
         .distinct()
         .order_by("pk")
     )
-    created = 0
-    for settlement_id in candidates:
-        try:
-            if _check_enforcement_settlement(settlement_id, today):
-                created += 1
-        except Exception:
-            logger.exception("overdue check failed for settlement in enforcement %s; skipped", settlement_id)
-    return created
+    return _count_each(
+        candidates, lambda pk: _check_enforcement_settlement(pk, today), what="settlement in enforcement"
+    )
 
 
 @transaction.atomic

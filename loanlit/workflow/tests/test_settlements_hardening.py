@@ -19,6 +19,7 @@ from loanlit.core.errors import DomainError
 from loanlit.workflow.forms_decisions import WithdrawalRequestForm
 from loanlit.workflow.models import DecisionRequest, SettlementInstalment, SettlementPlan, Task
 from loanlit.workflow.services import settlements as services
+from loanlit.workflow.tests.test_settlements_views import form_data as views_form_data
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -41,23 +42,7 @@ def world(personas):
 
 
 def form_data(**overrides):
-    data = {
-        "phase": "in_court",
-        "agreed_on": "2026-01-20",
-        "total": "3,000.00",
-        "mode": "equal",
-        "count": "3",
-        "first_due": "2026-01-31",
-        "interval_months": "1",
-        "instalments": "",
-        "waived_interest": "",
-        "waived_penalty": "",
-        "waived_fees": "",
-        "grace_days": "5",
-        "note": "",
-    }
-    data.update(overrides)
-    return data
+    return views_form_data(**{"total": "3,000.00", **overrides})
 
 
 def add_url(world):
@@ -208,7 +193,7 @@ def test_a_plan_that_raises_is_logged_and_skipped_and_the_others_are_breached_to
     monkeypatch.setattr(services, "_breach", breach)
     with caplog.at_level(logging.ERROR, logger="loanlit.workflow.services.settlements"):
         assert services.settlements_check_breaches(today=dt.date(2026, 2, 6)) == 1
-    assert f"settlement breach check failed for plan {bad.pk}" in caplog.text
+    assert f"daily check failed for settlement plan {bad.pk}" in caplog.text
     good.refresh_from_db()
     bad.refresh_from_db()
     assert (good.status, good.breached_on) == ("breached", dt.date(2026, 2, 6))
