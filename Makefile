@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 VENDOR_STAMP := static/vendor/.installed
 export LOANLIT_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/loanlit_test
 
-.PHONY: help install run serve test lint bench bench-smoke messages clean system-packages browser-packages office-packages check-tools
+.PHONY: help install run serve test lint bench bench-smoke messages clean system-packages browser-packages office-packages ldap-packages check-tools audit-deps
 
 help:
 	@echo "make run     set up (first time) and start Loanlit on http://127.0.0.1:8000 with demo data"
@@ -25,8 +25,14 @@ check-tools:
 	@command -v npm >/dev/null 2>&1 || { echo "Node.js and npm are required for the front-end libraries: install them (e.g. 'apt-get install nodejs npm') and run make again."; exit 1; }
 
 # System packages the product needs at run time: a CJK font (PDFs, screenshots) and gettext (translations).
+# python-ldap (bank sign-on) is built from source: it needs the OpenLDAP and SASL headers.
 system-packages:
 	@bash scripts/apt_ensure.sh fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc gettext:/usr/bin/msgfmt
+	@bash scripts/apt_ensure.sh libldap2-dev:/usr/include/ldap.h libsasl2-dev:/usr/include/sasl/sasl.h
+
+# Tests only: a throw-away OpenLDAP server for the LDAP sign-in tests (loanlit/accounts/tests/test_sso_ldap.py).
+ldap-packages:
+	@bash scripts/apt_ensure.sh slapd:/usr/sbin/slapd ldap-utils:/usr/bin/ldapadd
 
 browser-packages:
 	@bash scripts/apt_ensure.sh chromium:/usr/bin/chromium fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
@@ -60,7 +66,7 @@ run: install
 serve: install
 	bash scripts/serve.sh
 
-test: install browser-packages office-packages
+test: install browser-packages office-packages ldap-packages
 	bash scripts/test_stages.sh
 
 lint: $(STAMP)
@@ -78,3 +84,7 @@ bench-smoke: install
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var/staticfiles
+
+# Known vulnerabilities in requirements.txt (PyPI advisories); passes with a note when offline.
+audit-deps: $(STAMP)
+	bash scripts/pip_audit.sh requirements.txt

@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "loanlit.core",
     "loanlit.audit",
     "loanlit.jobs",
@@ -116,11 +120,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "loanlit.core.middleware.UploadLimitMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Login security (issue 10): inactivity timeout, forced password change, required two-factor.
+    "loanlit.accounts.middleware.LoginSecurityMiddleware",
+    # django-axes must be last: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -172,6 +181,11 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first (lockout), then bank sign-on when configured (settings block "sso" below), then local accounts.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -224,10 +238,8 @@ PREVIEW_TIMEOUT_SECONDS = env_int("PREVIEW_TIMEOUT", 60, minimum=5, maximum=3600
 DOCUMENTS_REQUIRE_APPROVED_COMPLAINT = env_bool("DOCUMENTS_REQUIRE_APPROVED_COMPLAINT", False)
 
 # Security headers. CSP: no inline script anywhere; htmx runs with eval off (DESIGN §4).
-SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
-SESSION_COOKIE_SECURE = not (DEBUG or TESTING) and env_bool("SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS, HSTS, cookie flags and names, proxy header, opener policy: settings block "deploy" below.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -307,3 +319,285 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 CSRF_FAILURE_VIEW = "loanlit.core.views.csrf_failure"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Security (issue 10). One block per area; each block is owned by one part of the code.
+
+# --- block: accounts (roles, separation of duties, dormant accounts) ---
+# 三员分立 (MLPS 2.0 level 3): a role holds codes of at most one duty (system / security / audit), nobody
+# changes their own role or flags, and a superuser is the system administrator only (no security or
+# audit codes). Turn off only where the regulator does not require it (a small firm, a demo).
+SEPARATION_OF_DUTIES = env_bool("SEPARATION_OF_DUTIES", True)
+# An account with no sign-in for more than this many days is dormant (0 = never); the daily task
+# disables dormant accounts only when DORMANT_AUTO_DISABLE is on.
+DORMANT_AFTER_DAYS = env_int("DORMANT_AFTER_DAYS", 90, minimum=0, maximum=3650)
+DORMANT_AUTO_DISABLE = env_bool("DORMANT_AUTO_DISABLE", False)
+# --- end block: accounts ---
+
+# --- block: login (password policy, lockout, two-factor, inactivity, re-authentication, proxies) ---
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs); empty: the peer address is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
+
+def _check_networks(values: list[str]) -> None:
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ConfigError(f"LOANLIT_TRUSTED_PROXIES: {value!r} is not an IP address or network.") from None
+
+
+_check_networks(TRUSTED_PROXIES)
+# Password policy: length and three of four character classes (loanlit.accounts.passwords); optional
+# periodic change (0 = never). Replaces the validator list above.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10, minimum=8, maximum=128)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0, minimum=0, maximum=3650)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "loanlit.accounts.passwords.CharacterClassValidator"},
+]
+# Lockout (django-axes, database handler): LOGIN_FAILURE_LIMIT failures for one user name from any
+# address lock that user name; LOGIN_IP_FAILURE_LIMIT failures from one address across user names lock
+# the address (higher: a branch office signs in from behind one NAT address). Both for LOCKOUT_MINUTES.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=1000)
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 20, minimum=1, maximum=100000)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1, maximum=100000)
+AXES_ENABLED = True
+AXES_HANDLER = "loanlit.accounts.lockout.LoanlitAxesHandler"  # axes' database handler, two limits
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # separately: the user name, the address
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # axes reads a number as hours
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout lasts LOCKOUT_MINUTES, not longer
+AXES_CLIENT_IP_CALLABLE = "loanlit.core.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "loanlit.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # the audit access log is the one home of sign-in history
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]  # masked in attempt rows
+AXES_VERBOSE = False
+# Sessions: signed out after SESSION_IDLE_MINUTES without a request; sensitive actions (exports,
+# unmasking) need the password again when the last confirmation is older than REAUTH_MINUTES.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60) * 60
+REAUTH_SECONDS = env_int("REAUTH_MINUTES", 10, minimum=1, maximum=24 * 60) * 60
+# Two-factor sign-in (TOTP, django-otp): required for system and security administrators when true.
+REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Loanlit")
+LOGIN_OTP_PENDING_SECONDS = 300  # the code step must follow the password step within five minutes
+# --- end block: login ---
+
+# --- block: sso (LDAP / Active Directory, OpenID Connect) ---
+# Bank sign-on, off unless configured (docs/configuration.md, "Bank sign-on (LDAP / OIDC)"). Directory
+# groups / token claims map to a role, a unit and creditors (loanlit.accounts.sso.mapping); local
+# accounts remain for administrators.
+
+
+def _group_map(name: str) -> tuple[tuple[str, str], ...]:
+    from loanlit.accounts.sso.mapping import MapSyntaxError, parse_group_map  # pure: no Django
+
+    try:
+        return parse_group_map(env_str(name, ""))
+    except MapSyntaxError as exc:
+        raise ConfigError(f"LOANLIT_{name}: {exc} (entries 'GROUP => VALUE' separated by '|').") from None
+
+
+SSO_GROUP_ROLES = _group_map("SSO_GROUP_ROLES")
+SSO_GROUP_UNITS = _group_map("SSO_GROUP_UNITS")
+SSO_GROUP_CREDITORS = _group_map("SSO_GROUP_CREDITORS")
+SSO_DEFAULT_UNIT = env_str("SSO_DEFAULT_UNIT", "")
+SSO_DEFAULT_CREDITORS = tuple(env_list("SSO_DEFAULT_CREDITORS", []))
+SSO_ALLOW_ADMIN_ROLES = env_bool("SSO_ALLOW_ADMIN_ROLES", False)
+_SSO_TIMEOUT = env_int("SSO_TIMEOUT", 10, minimum=1, maximum=120)
+
+
+def _sso_backend_insert(path: str) -> None:
+    # After django-axes (lockout applies to directory accounts too), before local accounts.
+    _local = "django.contrib.auth.backends.ModelBackend"
+    where = AUTHENTICATION_BACKENDS.index(_local) if _local in AUTHENTICATION_BACKENDS else 1
+    AUTHENTICATION_BACKENDS.insert(where, path)
+
+
+LDAP_SERVER_URI = env_str("LDAP_SERVER_URI", "")
+LDAP_ENABLED = bool(LDAP_SERVER_URI)
+LDAP_ATTRIBUTES = {
+    "display_name": env_str("LDAP_ATTR_DISPLAY_NAME", "displayName"),
+    "email": env_str("LDAP_ATTR_EMAIL", "mail"),
+    "staff_no": env_str("LDAP_ATTR_STAFF_NO", "employeeID"),
+}
+if LDAP_ENABLED:
+    import ldap
+    from django_auth_ldap import config as _ldap_config
+
+    if not LDAP_SERVER_URI.startswith(("ldap://", "ldaps://", "ldapi://")):
+        raise ConfigError(
+            f"LOANLIT_LDAP_SERVER_URI must start with ldap://, ldaps:// or ldapi://, not {LDAP_SERVER_URI!r}."
+        )
+    _ldap_group_types = {
+        "active_directory": (_ldap_config.NestedActiveDirectoryGroupType, "(objectClass=group)"),
+        "group_of_names": (_ldap_config.GroupOfNamesType, "(objectClass=groupOfNames)"),
+        "group_of_unique_names": (_ldap_config.GroupOfUniqueNamesType, "(objectClass=groupOfUniqueNames)"),
+        "posix": (_ldap_config.PosixGroupType, "(objectClass=posixGroup)"),
+    }
+    _ldap_group_type = env_str("LDAP_GROUP_TYPE", "active_directory")
+    if _ldap_group_type not in _ldap_group_types:
+        raise ConfigError(
+            f"LOANLIT_LDAP_GROUP_TYPE must be one of {', '.join(_ldap_group_types)}, not {_ldap_group_type!r}."
+        )
+    AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
+    AUTH_LDAP_BIND_DN = env_str("LDAP_BIND_DN", "")
+    AUTH_LDAP_BIND_PASSWORD = env_secret("LDAP_BIND_PASSWORD")
+    AUTH_LDAP_USER_SEARCH = _ldap_config.LDAPSearch(
+        env_str("LDAP_USER_SEARCH_BASE", required=True),
+        ldap.SCOPE_SUBTREE,
+        env_str("LDAP_USER_FILTER", "(sAMAccountName=%(user)s)"),
+    )
+    AUTH_LDAP_GROUP_SEARCH = _ldap_config.LDAPSearch(
+        env_str("LDAP_GROUP_SEARCH_BASE", required=True),
+        ldap.SCOPE_SUBTREE,
+        env_str("LDAP_GROUP_FILTER", _ldap_group_types[_ldap_group_type][1]),
+    )
+    AUTH_LDAP_GROUP_TYPE = _ldap_group_types[_ldap_group_type][0]()
+    AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+    AUTH_LDAP_CONNECTION_OPTIONS: dict[int, object] = {
+        ldap.OPT_NETWORK_TIMEOUT: _SSO_TIMEOUT,
+        ldap.OPT_TIMEOUT: _SSO_TIMEOUT,
+        ldap.OPT_REFERRALS: 0,  # Active Directory: do not chase referrals with the user's credentials
+    }
+    _ldap_ca = env_str("LDAP_CA_CERT_FILE", "")
+    if _ldap_ca:
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_CACERTFILE] = _ldap_ca
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_NEWCTX] = 0
+    # The account is created and re-synchronised by loanlit.accounts.sso.services, not by the library.
+    AUTH_LDAP_ALWAYS_UPDATE_USER = False
+    AUTH_LDAP_MIRROR_GROUPS = False
+    AUTH_LDAP_FIND_GROUP_PERMS = False
+    AUTH_LDAP_CACHE_TIMEOUT = 0
+    _sso_backend_insert("loanlit.accounts.sso.ldap.LoanlitLDAPBackend")
+
+OIDC_ISSUER = env_str("OIDC_ISSUER", "").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_secret("OIDC_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_STAFF_NO_CLAIM = env_str("OIDC_STAFF_NO_CLAIM", "employee_id")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    _oidc_explicit = (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT)
+    if not OIDC_ISSUER and not all(_oidc_explicit):
+        raise ConfigError(
+            "LOANLIT_OIDC_CLIENT_ID is set: also set LOANLIT_OIDC_ISSUER (discovery) or the endpoints "
+            "LOANLIT_OIDC_AUTHORIZATION_ENDPOINT, LOANLIT_OIDC_TOKEN_ENDPOINT and LOANLIT_OIDC_JWKS_ENDPOINT."
+        )
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ConfigError(
+            "LOANLIT_OIDC_CLIENT_SECRET (or LOANLIT_OIDC_CLIENT_SECRET_FILE) must be set with LOANLIT_OIDC_CLIENT_ID."
+        )
+    if OIDC_RP_SIGN_ALGO not in {"RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "HS256"}:
+        raise ConfigError(f"LOANLIT_OIDC_SIGN_ALGO must be a JWS algorithm such as RS256, not {OIDC_RP_SIGN_ALGO!r}.")
+    _sso_backend_insert("loanlit.accounts.sso.oidc.LoanlitOIDCBackend")
+elif OIDC_ISSUER or any((OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT)):
+    raise ConfigError("LOANLIT_OIDC_CLIENT_ID must be set when an OpenID Connect issuer or endpoint is configured.")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = _SSO_TIMEOUT
+OIDC_CREATE_USER = True
+OIDC_STORE_ID_TOKEN = False
+# --- end block: sso ---
+
+# --- block: crypto (cipher envelope algorithm, SM4/SM3) ---
+# 国密 deployments: LOANLIT_CIPHER=sm4-gcm encrypts new personal data with SM4-GCM (the first key of
+# LOANLIT_ENCRYPTION_KEY must then be 16 bytes) and, unless LOANLIT_HMAC_ALGORITHM says otherwise, keys
+# the search indexes with HMAC-SM3. Envelopes name their algorithm, so AES and SM4 data read side by side.
+ENCRYPTION_CIPHER = env_str("CIPHER", "aes-256-gcm").strip().lower()
+HMAC_ALGORITHM = env_str("HMAC_ALGORITHM", "").strip().lower()
+if ENCRYPTION_CIPHER == "sm4-gcm" and not env_secret("ENCRYPTION_KEY") and (TESTING or DEBUG or OFFLINE):
+    import base64
+
+    # Generated keys above are AES keys: put an SM4 key first, keep the AES key readable.
+    if TESTING:
+        _sm4_key = b"test-sm4-key-16b"
+    elif DEBUG:
+        _sm4_key = _dev_secret("sm4-encryption-key").encode()[:16]
+    else:
+        _sm4_key = secrets.token_bytes(16)
+    ENCRYPTION_KEYS = "sm4dev:" + base64.b64encode(_sm4_key).decode() + "," + ENCRYPTION_KEYS
+try:
+    from loanlit.core.crypto import KeyConfigError, validate_key_settings
+
+    validate_key_settings(
+        encryption_keys=ENCRYPTION_KEYS, cipher=ENCRYPTION_CIPHER, hmac_key=HMAC_KEY, hmac_algorithm=HMAC_ALGORITHM
+    )
+except KeyConfigError as exc:  # a wrong key length or algorithm stops start-up, never the first save
+    raise ConfigError(str(exc)) from None
+# --- end block: crypto ---
+
+# --- block: retention (audit retention and archive, anonymisation of archived cases) ---
+# Audit and access logs are kept at least 6 months (Cybersecurity Law art. 21). 184 days is the longest
+# span of 6 calendar months, so a cut at today - AUDIT_RETENTION_DAYS always keeps 6 whole months
+# (loanlit/audit/retention.py checks both rules again for every cut).
+AUDIT_RETENTION_MIN_DAYS = 184
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ConfigError(
+        f"LOANLIT_AUDIT_RETENTION_DAYS must be at least {AUDIT_RETENTION_MIN_DAYS}, not {AUDIT_RETENTION_DAYS}: "
+        "audit and access logs are kept at least 6 months (Cybersecurity Law, article 21)."
+    )
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive"))).resolve()
+if AUDIT_ARCHIVE_DIR.is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ConfigError(f"LOANLIT_AUDIT_ARCHIVE_DIR ({AUDIT_ARCHIVE_DIR}) must be outside LOANLIT_MEDIA_ROOT.")
+AUDIT_AUTO_PRUNE = env_bool("AUDIT_AUTO_PRUNE", False)  # the daily task archives and prunes only when true
+# Archived cases' personal data is anonymised (crypto-shredding per party) this many days after archiving,
+# unless under a legal hold; 0 = never (loanlit/cases/services/retention.py).
+CASE_ANONYMISE_AFTER_DAYS = env_int("CASE_ANONYMISE_AFTER_DAYS", 0, minimum=0)
+# --- end block: retention ---
+
+# --- block: deploy (HTTPS, HSTS, cookies, CSP, watermarks) ---
+# HTTPS is on outside DEBUG/tests: plain HTTP redirects to HTTPS, HSTS pins the host to HTTPS, cookies are
+# Secure. LOANLIT_HTTPS=false only for a plain-HTTP intranet test install (LOANLIT_SECURE_COOKIES=false, the
+# older switch, still means the same). `manage.py check --deploy` is clean with the defaults
+# (tests/test_deploy_check.py).
+HTTPS = env_bool("HTTPS", not (DEBUG or TESTING) and env_bool("SECURE_COOKIES", True))
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000, minimum=0, maximum=2 * 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading puts the domain on the browsers' built-in HTTPS list, which is slow to undo and pointless for
+# an intranet name: off unless the bank asks for it (then also submit the domain to the preload list).
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # pages hand htmx the token in <meta name="csrf-token"> (static/js/app.js)
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# "__Host-": browsers accept the cookie only if Secure, for this exact host and path "/" (no Domain), so a
+# sibling host under the bank's domain cannot set or overwrite it.
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+# X-Forwarded-Proto is believed only when the bank's reverse proxies are named (LOANLIT_TRUSTED_PROXIES,
+# block "login"); then the app port must be reachable from those proxies only.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SILENCED_SYSTEM_CHECKS = [
+    # security.W021 asks for HSTS preload, which is off on purpose (see SECURE_HSTS_PRELOAD above).
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
+# Visible watermarks (user, staff no., time): tiled over every signed-in page, since pages show party names
+# everywhere (/watermark.svg, static/css/app.css). Exports and PDF downloads are always stamped
+# (loanlit/core/watermark.py).
+WATERMARK_PAGES = env_bool("WATERMARK_PAGES", True)
+# --- end block: deploy ---

@@ -14,6 +14,7 @@ handler500 = "loanlit.core.views.error_500"
 urlpatterns = [
     # The site root is the case dashboard, still named "core:home" (LOGIN_REDIRECT_URL, the navbar, error pages).
     path("", include(([path("", case_views.dashboard, name="home")], "core"))),
+    path("watermark.svg", core_views.watermark_svg, name="watermark"),
     path("accounts/", include("loanlit.accounts.urls")),
     path("notifications/", include("loanlit.notifications.urls")),
     path("jobs/", include("loanlit.jobs.urls")),

@@ -95,6 +95,7 @@ APPROVAL_VIEWERS_FORBIDDEN = ("administrator", "case_handler", "branch_manager",
 
 
 # Batches (issue 8): everyone with cases.view but external lawyers; creating needs cases.edit too.
+# (The security administrator has no cases.view: 404.)
 BATCH_USERS = (
     "administrator",
     "legal_manager",
@@ -580,6 +581,14 @@ for _rows in (
     "workflow.tests.matrix_decisions",
     "workflow.tests.matrix_settlements",
     "collaboration.tests.matrix",
+    # Issue 10: security hardening, one module per area.
+    "accounts.tests.matrix_admin",
+    "accounts.tests.matrix_auth",
+    "accounts.tests.matrix_sso",
+    "cases.tests.matrix_sharing",
+    "cases.tests.matrix_retention",
+    "audit.tests.matrix_retention",
+    "core.tests.matrix_protection",
 ):
     ROUTES.extend(importlib.import_module(f"loanlit.{_rows}").ROUTES)
 
@@ -591,6 +600,7 @@ PERSONAS = [
     "external_lawyer",
     "branch_manager",
     "auditor",
+    "security_admin",
     "read_only",
     "outsider_branch",
     "outsider_creditor",

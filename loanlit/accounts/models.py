@@ -14,6 +14,9 @@ class Role(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     permissions = models.JSONField(_("permissions"), default=list)
     is_builtin = models.BooleanField(_("built-in"), default=False)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    # External (panel law firm) roles see only the cases placed with their firm (cases.access).
+    is_external = models.BooleanField(_("external law firm role"), default=False)
 
     class Meta:
         verbose_name = _("role")
@@ -35,6 +38,31 @@ class User(AbstractUser):
     role = models.ForeignKey(
         Role, verbose_name=_("role"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    staff_no = models.CharField(_("staff number"), max_length=32, blank=True)
+
+    class AuthSource(models.TextChoices):
+        LOCAL = "local", _("Local account")
+        LDAP = "ldap", _("LDAP / Active Directory")
+        OIDC = "oidc", _("OpenID Connect")
+
+    auth_source = models.CharField(_("sign-on"), max_length=10, choices=AuthSource.choices, default=AuthSource.LOCAL)
+    # Login security (issue 10): an initial or reset password must be changed at the next sign-in;
+    # the password's age drives the optional periodic change.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+
+    class DeactivatedReason(models.TextChoices):
+        MANUAL = "manual", _("Disabled by an administrator")
+        DORMANT = "dormant", _("Dormant: no sign-in for too long")
+        LEFT = "left", _("Left the organisation")
+
+    deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)
+    deactivated_reason = models.CharField(
+        _("reason for deactivation"), max_length=20, choices=DeactivatedReason.choices, blank=True
+    )
+    # Re-enabling restarts the dormancy clock (accounts.selectors.last_activity_expression), so an account
+    # enabled again is not disabled as dormant before its holder had a chance to sign in.
+    reactivated_at = models.DateTimeField(_("enabled again at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -44,9 +72,19 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def has_code(self, code: str) -> bool:
-        """Whether the user's role grants permission ``code`` (superusers have every code)."""
+        """Whether the user's role grants permission ``code``.
+
+        A superuser has every code, except that while settings.SEPARATION_OF_DUTIES is on a superuser is
+        the system administrator (三员分立): the security administrator's and auditor's codes come from
+        the role only.
+        """
         if not self.is_active:
             return False
         if self.is_superuser:
-            return True
+            from django.conf import settings
+
+            from loanlit.accounts.permissions import AUDIT_CODES, SECURITY_ADMIN_CODES
+
+            if not settings.SEPARATION_OF_DUTIES or (code not in SECURITY_ADMIN_CODES and code not in AUDIT_CODES):
+                return True
         return self.role is not None and code in self.role.permissions

@@ -10,7 +10,8 @@ from typing import Final
 from django.utils.translation import gettext_lazy as _
 
 PERMISSIONS: Final = {
-    "admin.manage_users": _("Manage users and roles"),
+    "admin.manage_users": _("Manage user accounts"),
+    "admin.manage_roles": _("Manage roles and their permissions"),
     "admin.manage_units": _("Manage organisation units and creditors"),
     "admin.manage_reference_data": _("Manage reference data (holidays, rates, templates)"),
     "audit.view": _("View the audit trail and access log"),
@@ -32,9 +33,33 @@ PERMISSIONS: Final = {
     "workflow.bulk": _("Change the stage, handler or law firm of many cases at once"),
     "workflow.handover": _("Hand over a user's cases, tasks and deadlines"),
     "tasks.view_team": _("See the open work of everyone in scope"),
+    "cases.share": _("Share cases in scope with a user or group"),
+    "backup.run": _("Back up and restore"),
+    "retention.manage": _("Place legal holds and anonymise archived cases"),
 }
 
 ALL = tuple(PERMISSIONS)
+
+# Separation of duties (MLPS 2.0 / 等保 2.0 level 3, "三员分立"): system administration, security
+# administration (accounts, roles, permissions) and audit are held by different accounts. A role may
+# hold codes of at most one of these duties while settings.SEPARATION_OF_DUTIES is on (the default).
+SECURITY_ADMIN_CODES: Final = ("admin.manage_users", "admin.manage_roles")
+AUDIT_CODES: Final = ("audit.view",)
+SYSTEM_ADMIN_CODES: Final = (
+    "admin.manage_units",
+    "jobs.cancel_all",
+    "documents.manage",
+    "documents.purge",
+    "backup.run",
+    "retention.manage",
+)
+DUTIES: Final = {
+    "system": SYSTEM_ADMIN_CODES,
+    "security": SECURITY_ADMIN_CODES,
+    "audit": AUDIT_CODES,
+}
+# The system administrator's built-in role: everything except the security administrator's and auditor's codes.
+SYSTEM_ADMIN_ALL: Final = tuple(c for c in ALL if c not in SECURITY_ADMIN_CODES and c not in AUDIT_CODES)
 
 WORKFLOW_CODES: Final = (
     "workflow.manage_templates",
@@ -68,10 +93,19 @@ GRANTS_ADDED: Final = {
         "legal_manager": WORKFLOW_CODES,
         "branch_manager": ("tasks.view_team",),
     },
+    "0007": {
+        "administrator": ("cases.share", "backup.run", "retention.manage"),
+        "legal_manager": ("cases.share", "retention.manage"),
+        "case_handler": ("cases.share",),
+    },
 }
 
+# Built-in roles whose holders are outside the bank (Role.is_external).
+EXTERNAL_ROLES: Final = ("external_lawyer",)
+
 BUILTIN_ROLES: Final = {
-    "administrator": (_("Administrator"), ALL),
+    "administrator": (_("Administrator"), SYSTEM_ADMIN_ALL),
+    "security_admin": (_("Security administrator"), SECURITY_ADMIN_CODES),
     "legal_manager": (
         _("Legal manager"),
         (
@@ -86,11 +120,21 @@ BUILTIN_ROLES: Final = {
             "enforcement.write_off",
             "documents.approve",
             *WORKFLOW_CODES,
+            "cases.share",
+            "retention.manage",
         ),
     ),
     "case_handler": (
         _("Case handler"),
-        ("cases.view", "cases.edit", "personal_data.unmask", "imports.run", "imports.progress", "cases.export"),
+        (
+            "cases.view",
+            "cases.edit",
+            "personal_data.unmask",
+            "imports.run",
+            "imports.progress",
+            "cases.export",
+            "cases.share",
+        ),
     ),
     "external_lawyer": (_("External lawyer"), ("cases.view", "cases.edit", "imports.progress")),
     "branch_manager": (_("Branch manager"), ("cases.view", "reports.view", "cases.export", "tasks.view_team")),

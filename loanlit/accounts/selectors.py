@@ -9,9 +9,18 @@ like a missing id.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from loanlit.accounts.models import User
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from loanlit.accounts.models import Role, User
+from loanlit.audit.models import AccessLog
 from loanlit.core.models import Creditor, OrgUnit
 
 NOTHING = Q(pk__in=[])
@@ -65,3 +74,146 @@ def org_units_visible_to(user: User) -> QuerySet[OrgUnit]:
 
 def creditors_visible_to(user: User) -> QuerySet[Creditor]:
     return Creditor.objects.filter(pk__in=creditor_ids_for(user))
+
+
+# --- administration (issue 10): users, roles and groups as a security administrator sees them ----------
+
+MANAGE_USERS = "admin.manage_users"
+
+
+def users_manageable_by(actor: User) -> QuerySet[User]:
+    """The accounts ``actor`` may administer: users whose unit is in the actor's unit subtree and whose
+    creditors are all among the actor's. Users with no unit are managed from a top-level unit only.
+
+    With the separation of duties off, a superuser sees everyone.
+    """
+    if not actor.is_authenticated or not actor.is_active:
+        return User.objects.none()
+    if actor.is_superuser and not getattr(settings, "SEPARATION_OF_DUTIES", True):
+        return User.objects.all()
+    if actor.unit is None:
+        return User.objects.none()
+    by_unit = Q(unit__path__startswith=actor.unit.path)
+    if actor.unit.parent_id is None:
+        by_unit |= Q(unit__isnull=True)
+    foreign = Creditor.objects.exclude(pk__in=creditor_ids_for(actor))
+    return User.objects.filter(by_unit).exclude(creditors__in=foreign)
+
+
+def last_activity_expression() -> Greatest:
+    """When the account was last used: the last sign-in, else its re-enabling or creation."""
+    return Greatest(
+        Coalesce("last_login", "date_joined"),
+        Coalesce("reactivated_at", "date_joined"),
+    )
+
+
+def dormant_cutoff(*, today: date | None = None) -> datetime | None:
+    """Accounts whose last activity is before this moment are dormant (``None``: the check is off).
+
+    Boundary: with DORMANT_AFTER_DAYS = 90, an account last used on 1 January is still active on the 90th
+    day after (1 April) and dormant from the 91st (2 April), whatever the time of day — days are counted
+    in the local calendar (settings.TIME_ZONE).
+    """
+    days = int(getattr(settings, "DORMANT_AFTER_DAYS", 90))
+    if days <= 0:
+        return None
+    today = today or timezone.localdate()
+    return timezone.make_aware(datetime.combine(today - timedelta(days=days), time.min))
+
+
+def with_activity(qs: QuerySet[User], *, today: date | None = None) -> QuerySet[User]:
+    """Annotate ``last_activity`` and ``is_dormant`` (active accounts only are dormant)."""
+    qs = qs.annotate(last_activity=last_activity_expression())
+    cutoff = dormant_cutoff(today=today)
+    if cutoff is None:
+        return qs.annotate(is_dormant=Value(False, output_field=BooleanField()))
+    return qs.annotate(
+        is_dormant=Case(
+            When(is_active=True, last_activity__lt=cutoff, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    q: str = ""  # user name, display name or staff number (part of it)
+    role: int | None = None
+    unit: int | None = None
+    active: str = ""  # "yes", "no" or "" (both)
+    dormant: bool = False
+
+
+def user_list_for_admin(*, user: User, filters: UserFilters, today: date | None = None) -> QuerySet[User]:
+    qs = with_activity(users_manageable_by(user), today=today).select_related("role", "unit")
+    if filters.q:
+        qs = qs.filter(
+            Q(username__icontains=filters.q) | Q(display_name__icontains=filters.q) | Q(staff_no__icontains=filters.q)
+        )
+    if filters.role is not None:
+        qs = qs.filter(role_id=filters.role)
+    if filters.unit is not None:
+        qs = qs.filter(unit_id=filters.unit)
+    if filters.active == "yes":
+        qs = qs.filter(is_active=True)
+    elif filters.active == "no":
+        qs = qs.filter(is_active=False)
+    if filters.dormant:
+        qs = qs.filter(is_dormant=True)  # type: ignore[misc]  # annotated by with_activity
+    return qs.order_by("username")
+
+
+def user_get_for_admin(*, user: User, pk: int, today: date | None = None) -> User:
+    """An account the user may administer, or 404 (out of scope looks like a missing id)."""
+    return get_object_or_404(
+        with_activity(users_manageable_by(user), today=today).select_related("role", "unit"), pk=pk
+    )
+
+
+def role_list_for_admin() -> QuerySet[Role]:
+    """Every role with how many users hold it (roles are global: the permission is the scope)."""
+    return Role.objects.annotate(holders=Count("users", distinct=True)).order_by("-is_builtin", "code")
+
+
+def role_get_for_admin(*, pk: int) -> Role:
+    return get_object_or_404(Role.objects.annotate(holders=Count("users", distinct=True)), pk=pk)
+
+
+def group_list_for_admin() -> QuerySet[Group]:
+    return Group.objects.annotate(member_count=Count("user", distinct=True)).order_by("name")
+
+
+def group_get_for_admin(*, pk: int) -> Group:
+    return get_object_or_404(Group, pk=pk)
+
+
+def group_members_for_admin(*, user: User, group: Group) -> tuple[list[User], int]:
+    """The group's members the user may administer, and how many others it has (not shown)."""
+    members = list(group.user_set.all().order_by("username"))
+    manageable = set(users_manageable_by(user).filter(groups=group).values_list("pk", flat=True))
+    return [m for m in members if m.pk in manageable], sum(1 for m in members if m.pk not in manageable)
+
+
+# The access-log actions that make up an account's sign-in history.
+SIGN_IN_ACTIONS = (
+    "login",
+    "login.failed",
+    "login.locked",
+    "logout",
+    "session.timeout",
+    "reauth",
+    "reauth.failed",
+    "otp.failed",
+    "password.changed",
+)
+
+
+def sign_in_history_for_admin(*, user: User, target: User) -> QuerySet[AccessLog]:
+    """``target``'s sign-in history, newest first (rows without a user id — a failed sign-in, say — match
+    on the user name). ``target`` comes from ``user_get_for_admin``, so the scope is already checked."""
+    del user  # the scope check happened when ``target`` was read
+    return AccessLog.objects.filter(
+        Q(user_id=target.pk) | Q(user_id__isnull=True, username=target.username), action__in=SIGN_IN_ACTIONS
+    ).order_by("-at", "-id")

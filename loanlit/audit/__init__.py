@@ -10,6 +10,7 @@ Public API (import from here; the names resolve lazily so importing the package 
     audit.access_log(user=request.user, action=audit.AccessAction.DOWNLOAD, target=document, request=request)
     audit.verify() / audit.verify(stream="case:123")   # → VerifyResult(ok, first_break, breaks, …)
     audit.checkpoint_create(); audit.access_log_seal(); audit.scheduled_checkpoint()
+    audit.archive_create(before=date, prune=True); audit.retention_auto_prune()   # retention (issue 10)
 
 Personal data in ``changes``: only ``audit.personal_value(hmac=…, masked=…)`` or
 ``audit.personal_value_from_plain(value)`` (see ``loanlit.audit.changes``).
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # the real signatures for type checkers; at run time names re
     from loanlit.audit.changes import diff, mask, personal_value, personal_value_from_plain
     from loanlit.audit.models import GLOBAL_STREAM
     from loanlit.audit.models import AccessLog as _AccessLog
+    from loanlit.audit.retention import archive_create, retention_auto_prune
     from loanlit.audit.services import (
         AuditItem,
         TargetRef,
@@ -54,6 +56,8 @@ _EXPORTS = {
     "access_log_seal": "loanlit.audit.services",
     "scheduled_checkpoint": "loanlit.audit.services",
     "verify": "loanlit.audit.verification",
+    "archive_create": "loanlit.audit.retention",
+    "retention_auto_prune": "loanlit.audit.retention",
     "VerifyResult": "loanlit.audit.verification",
     "Break": "loanlit.audit.verification",
     "diff": "loanlit.audit.changes",
@@ -72,6 +76,7 @@ __all__ = [
     "VerifyResult",
     "access_log",
     "access_log_seal",
+    "archive_create",
     "checkpoint_create",
     "diff",
     "flush_pending_access_log",
@@ -80,6 +85,7 @@ __all__ = [
     "personal_value_from_plain",
     "record",
     "record_many",
+    "retention_auto_prune",
     "scheduled_checkpoint",
     "stream_key",
     "verify",

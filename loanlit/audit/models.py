@@ -103,6 +103,16 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported data")
         DENIED = "denied", _("Access denied")
         VIEW = "view", _("Viewed a file's details or versions")
+        # Sign-in history (issue 10): the access log is the one home for who signed in, from where.
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login.failed", _("Sign-in failed")
+        LOGIN_LOCKED = "login.locked", _("Sign-in refused: locked out")
+        LOGOUT = "logout", _("Signed out")
+        SESSION_TIMEOUT = "session.timeout", _("Signed out after inactivity")
+        REAUTH = "reauth", _("Confirmed identity again")
+        REAUTH_FAILED = "reauth.failed", _("Identity confirmation failed")
+        OTP_FAILED = "otp.failed", _("Wrong one-time code")
+        PASSWORD_CHANGED = "password.changed", _("Changed password")
 
     at = models.DateTimeField(_("at"), db_index=True)
     user = models.ForeignKey(
@@ -155,3 +165,74 @@ class AccessLogSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal #{self.seq} ({self.first_id}-{self.last_id})"
+
+
+class AuditArchive(models.Model):
+    """One archive written by ``audit_archive`` (issue 10): what it holds and whether it was pruned.
+
+    Append-only like the rest of the audit. ``manifest_sha256`` is the SHA-256 of the archive's
+    ``manifest.json``, which in turn holds the SHA-256 of every part, so the live database vouches
+    for the archive's content.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("at"))
+    cut = models.DateField(_("before"))
+    cut_at = models.DateTimeField(_("cut instant"))
+    retention_days = models.PositiveIntegerField(_("retention in days"))
+    entries = models.PositiveBigIntegerField(_("audit entries"))
+    streams = models.PositiveBigIntegerField(_("streams"))
+    checkpoints = models.PositiveBigIntegerField(_("checkpoints"))
+    access_rows = models.PositiveBigIntegerField(_("access-log rows"))
+    seals = models.PositiveBigIntegerField(_("access-log seals"))
+    manifest_sha256 = models.CharField(_("manifest SHA-256"), max_length=64)
+    pruned = models.BooleanField(_("pruned"), default=False)
+    created_by = models.CharField(_("by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StreamAnchor(models.Model):
+    """Where a pruned chain continues: the last link moved into ``archive`` (issue 10).
+
+    ``stream`` is an audit stream, ``#checkpoint`` or ``#access-log-seal``; ``seq`` and ``hash`` are
+    those of the last pruned entry (checkpoint, seal). For the seal chain ``last_id`` is the last
+    pruned access-log row. Verification starts each chain from its newest anchor instead of genesis.
+    """
+
+    archive = models.ForeignKey(
+        AuditArchive, verbose_name=_("archive"), on_delete=models.PROTECT, related_name="anchors"
+    )
+    stream = models.CharField(_("stream"), max_length=100)
+    seq = models.PositiveBigIntegerField(_("sequence number"))
+    hash = models.CharField(_("hash"), max_length=64)
+    last_id = models.PositiveBigIntegerField(_("last row"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stream anchor")
+        verbose_name_plural = _("stream anchors")
+        constraints = [models.UniqueConstraint(fields=["stream", "seq"], name="audit_anchor_stream_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.stream}@{self.seq}"
+
+
+class AuditPruneToken(models.Model):
+    """SQLite's per-transaction prune marker: the DELETE triggers let a row go only while a token
+    exists. ``retention`` inserts one and deletes it again inside the prune's transaction, so a
+    token is never committed (``verify`` reports one that was)."""
+
+    created_at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("audit prune token")
+        verbose_name_plural = _("audit prune tokens")
+
+    def __str__(self) -> str:
+        return f"prune token {self.pk}"

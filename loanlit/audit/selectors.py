@@ -7,13 +7,14 @@ not the unit subtree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from loanlit.audit.models import AccessLog, AuditEntry
+from loanlit.audit.models import AccessLog, AuditArchive, AuditEntry
 from loanlit.core.errors import PermissionDeniedError
 
 VIEW_CODE = "audit.view"
@@ -67,3 +68,28 @@ def access_log_list_for_user(*, user: AnyUser, filters: AccessLogFilters) -> Que
     if filters.user:
         qs = qs.filter(username__icontains=filters.user)
     return qs.order_by("-at", "-id")
+
+
+@dataclass(frozen=True)
+class RetentionOverview:
+    retention_days: int
+    latest_allowed_cut: date
+    auto_prune: bool
+
+
+def retention_overview_for_user(*, user: AnyUser) -> RetentionOverview:
+    from django.conf import settings
+
+    from loanlit.audit.retention import latest_allowed_cut
+
+    _require_view(user)
+    return RetentionOverview(
+        retention_days=settings.AUDIT_RETENTION_DAYS,
+        latest_allowed_cut=latest_allowed_cut(),
+        auto_prune=settings.AUDIT_AUTO_PRUNE,
+    )
+
+
+def archive_list_for_user(*, user: AnyUser) -> QuerySet[AuditArchive]:
+    _require_view(user)
+    return AuditArchive.objects.order_by("-created_at", "-id")

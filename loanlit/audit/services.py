@@ -16,7 +16,6 @@ connection could not write while the caller holds the write lock), PostgreSQL an
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -50,6 +49,7 @@ from loanlit.audit.models import (
     Checkpoint,
     StreamHead,
 )
+from loanlit.core.net import client_ip
 
 STREAM_MAX_LENGTH: Final = 100
 ACTION_MAX_LENGTH: Final = 100
@@ -446,12 +446,8 @@ def _in_callers_transaction(using: str) -> bool:
 def _request_fields(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {"ip": None, "user_agent": "", "method": "", "path": ""}
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a trusted proxy rewrites it.
-    remote = request.META.get("REMOTE_ADDR", "")
-    try:
-        ip: str | None = str(ipaddress.ip_address(remote))
-    except ValueError:
-        ip = None
+    # REMOTE_ADDR, or X-Forwarded-For only as far as settings.TRUSTED_PROXIES vouch for it (core.net).
+    ip: str | None = client_ip(request)
     return {
         "ip": ip,
         "user_agent": str(request.META.get("HTTP_USER_AGENT", ""))[:300],

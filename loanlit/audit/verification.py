@@ -2,6 +2,10 @@
 
 Reads are taken head-first: a stream's head is read before its entries and entries past it are
 ignored, so entries committed while the check runs are not mistaken for a break.
+
+After a prune (``loanlit.audit.retention``) a chain starts at its newest ``StreamAnchor`` — the last
+link moved into an archive — instead of genesis: the missing prefix below an anchor is not a break,
+a gap above it is. ``verify_archive`` in ``loanlit.audit.archive`` checks the archived part.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from loanlit.audit.models import (
     AccessLog,
     AccessLogSeal,
     AuditEntry,
+    AuditPruneToken,
     Checkpoint,
+    StreamAnchor,
     StreamHead,
 )
 from loanlit.audit.services import ACCESS_ROW_FIELDS, access_row_values
@@ -41,6 +47,29 @@ ENTRY_FIELDS: Final = (
     "prev_hash",
     "hash",
 )
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a pruned chain continues: its last archived link (``last_id``: the seal chain's last row)."""
+
+    seq: int
+    hash: str
+    last_id: int | None = None
+
+
+GENESIS_ANCHOR: Final = Anchor(0, GENESIS_HASH, 0)
+
+
+def live_anchors(stream: str | None = None) -> dict[str, Anchor]:
+    """The newest anchor of every pruned chain (or of ``stream``), from the live database."""
+    qs = StreamAnchor.objects.order_by("stream", "seq")
+    if stream is not None:
+        qs = qs.filter(stream=stream)
+    return {
+        name: Anchor(seq, digest, last_id)
+        for name, seq, digest, last_id in qs.values_list("stream", "seq", "hash", "last_id")
+    }
 
 
 @dataclass(frozen=True)
@@ -86,15 +115,29 @@ def verify(stream: str | None = None) -> VerifyResult:
     Each stream reports its first break only (later links would repeat it); ``first_break`` is the
     first break of the first broken stream in stream order.
     """
-    result = VerifyResult()
-    _verify_streams(result, only=stream)
-    if stream is None:
-        _verify_checkpoints(result)
-        _verify_seals(result)
+    anchors = live_anchors(stream)
+    result = _verify_from(anchors, stream)
+    if not result.ok:
+        newer = live_anchors(stream)
+        if newer != anchors:  # a prune committed while this ran: check again from its anchors
+            result = _verify_from(newer, stream)
     return result
 
 
-def _verify_streams(result: VerifyResult, *, only: str | None) -> None:
+def _verify_from(anchors: dict[str, Anchor], stream: str | None) -> VerifyResult:
+    result = VerifyResult()
+    _verify_streams(result, only=stream, anchors=anchors)
+    if stream is None:
+        _verify_checkpoints(result, anchors=anchors)
+        _verify_seals(result, anchors=anchors)
+        if AuditPruneToken.objects.exists():
+            result.breaks.append(
+                Break("prune_token", "#prune", None, None, _("a prune marker was committed: deletes are not refused"))
+            )
+    return result
+
+
+def _verify_streams(result: VerifyResult, *, only: str | None, anchors: dict[str, Anchor]) -> None:
     heads_qs = StreamHead.objects.exclude(stream__startswith="#")
     entries_qs = AuditEntry.objects.all()
     if only is not None:
@@ -103,6 +146,10 @@ def _verify_streams(result: VerifyResult, *, only: str | None) -> None:
     current: str | None = None
     expected_seq, prev_hash, broken = 1, GENESIS_HASH, False
     seen: set[str] = set()
+
+    def start(stream: str) -> tuple[int, str]:
+        anchor = anchors.get(stream, GENESIS_ANCHOR)
+        return anchor.seq + 1, anchor.hash
 
     def close_stream() -> None:
         if current is None or broken:
@@ -117,7 +164,8 @@ def _verify_streams(result: VerifyResult, *, only: str | None) -> None:
         stream = row["stream"]
         if stream != current:
             close_stream()
-            current, expected_seq, prev_hash, broken = stream, 1, GENESIS_HASH, False
+            current, broken = stream, False
+            expected_seq, prev_hash = start(stream)
             seen.add(stream)
             result.streams += 1
             if stream not in heads:
@@ -125,6 +173,8 @@ def _verify_streams(result: VerifyResult, *, only: str | None) -> None:
                 result.breaks.append(Break("stream", stream, row["seq"], row["id"], _("the stream has no head row")))
         if broken or row["seq"] > heads[stream][0]:
             continue  # committed after the head was read, or the stream is already reported
+        if row["seq"] < expected_seq and stream in anchors:
+            continue  # below the anchor: archived (a prune that failed half-way cannot leave these)
         result.entries += 1
         reason = _entry_problem(row, expected_seq=expected_seq, prev_hash=prev_hash)
         if reason:
@@ -134,6 +184,10 @@ def _verify_streams(result: VerifyResult, *, only: str | None) -> None:
         expected_seq, prev_hash = row["seq"] + 1, row["hash"]
     close_stream()
     for stream in sorted(set(heads) - seen):
+        anchor = anchors.get(stream)
+        if anchor is not None and (anchor.seq, anchor.hash) == heads[stream]:
+            result.streams += 1  # every entry is archived; the head is the anchor
+            continue
         if heads[stream][0] > 0:
             result.streams += 1
             result.breaks.append(Break("stream", stream, 1, None, _("the stream head points at entries that are gone")))
@@ -154,11 +208,13 @@ def _entry_problem(row: dict[str, Any], *, expected_seq: int, prev_hash: str) ->
     return ""
 
 
-def _verify_checkpoints(result: VerifyResult) -> None:
+def _verify_checkpoints(result: VerifyResult, *, anchors: dict[str, Anchor]) -> None:
     head = StreamHead.objects.filter(stream=CHECKPOINT_CHAIN).values_list("last_seq", "last_hash").first()
     head_seq, head_hash = head or (0, GENESIS_HASH)
-    expected_seq, prev_hash = 1, GENESIS_HASH
-    for checkpoint in Checkpoint.objects.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=100):
+    anchor = anchors.get(CHECKPOINT_CHAIN, GENESIS_ANCHOR)
+    expected_seq, prev_hash = anchor.seq + 1, anchor.hash
+    checkpoints = Checkpoint.objects.filter(seq__lte=head_seq, seq__gt=anchor.seq).order_by("seq")
+    for checkpoint in checkpoints.iterator(chunk_size=100):
         result.checkpoints += 1
         reason = ""
         if checkpoint.seq != expected_seq:
@@ -173,7 +229,7 @@ def _verify_checkpoints(result: VerifyResult) -> None:
         ):
             reason = _("the checkpoint's content does not match its hash")
         else:
-            reason = _checkpointed_heads_problem(checkpoint.heads)
+            reason = _checkpointed_heads_problem(checkpoint.heads, anchors=anchors)
         if reason:
             result.breaks.append(Break("checkpoint", CHECKPOINT_CHAIN, checkpoint.seq, checkpoint.pk, reason))
             return
@@ -184,10 +240,20 @@ def _verify_checkpoints(result: VerifyResult) -> None:
         )
 
 
-def _checkpointed_heads_problem(heads: list[list[Any]]) -> str:
-    """Each head a checkpoint recorded must still be the entry with that hash."""
+def _checkpointed_heads_problem(heads: list[list[Any]], *, anchors: dict[str, Anchor]) -> str:
+    """Each head a checkpoint recorded must still be the entry with that hash (or, once archived, the
+    anchor with that hash; an entry below the anchor is checked by the archive's verification)."""
     for start in range(0, len(heads), 500):
-        chunk = heads[start : start + 500]
+        chunk = []
+        for stream, seq, digest in heads[start : start + 500]:
+            anchor = anchors.get(stream)
+            if anchor is None or seq > anchor.seq:
+                chunk.append([stream, seq, digest])
+            elif seq == anchor.seq and digest != anchor.hash:
+                return _("stream %(stream)s entry %(seq)s no longer matches this checkpoint") % {
+                    "stream": stream,
+                    "seq": seq,
+                }
         wanted = {(stream, seq): digest for stream, seq, digest in chunk}
         found = {
             (stream, seq): digest
@@ -205,11 +271,13 @@ def _checkpointed_heads_problem(heads: list[list[Any]]) -> str:
     return ""
 
 
-def _verify_seals(result: VerifyResult) -> None:
+def _verify_seals(result: VerifyResult, *, anchors: dict[str, Anchor]) -> None:
     head = StreamHead.objects.filter(stream=ACCESS_SEAL_CHAIN).values_list("last_seq", "last_hash").first()
     head_seq, head_hash = head or (0, GENESIS_HASH)
-    expected_seq, prev_hash, after_id = 1, GENESIS_HASH, 0
-    for seal in AccessLogSeal.objects.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=100):
+    anchor = anchors.get(ACCESS_SEAL_CHAIN, GENESIS_ANCHOR)
+    expected_seq, prev_hash, after_id = anchor.seq + 1, anchor.hash, anchor.last_id or 0
+    seals = AccessLogSeal.objects.filter(seq__lte=head_seq, seq__gt=anchor.seq).order_by("seq")
+    for seal in seals.iterator(chunk_size=100):
         result.seals += 1
         reason = ""
         if seal.seq != expected_seq:

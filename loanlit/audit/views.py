@@ -53,3 +53,15 @@ def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+@require_GET
+def archive_list(request: HttpRequest) -> HttpResponse:
+    """The retention setting and the archives made (issue 10)."""
+    try:
+        overview = selectors.retention_overview_for_user(user=request.user)
+        archives = selectors.archive_list_for_user(user=request.user)
+    except PermissionDeniedError as error:
+        raise _denied(request, error)
+    page = Paginator(archives, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/archive_list.html", {"overview": overview, "page": page, "query": ""})

@@ -21,6 +21,7 @@ from loanlit.batches.models import Batch, BatchItem
 from loanlit.batches.services import packs, writeback
 from loanlit.cases.models import Court
 from loanlit.core.errors import DomainError
+from loanlit.core.watermark import watermark_text
 from loanlit.jobs.context import JobContext
 from loanlit.jobs.models import Job
 from loanlit.jobs.registry import job_handler
@@ -80,7 +81,7 @@ def court_package(job: JobContext) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="loanlit-batch-") as folder:
         path = os.path.join(folder, "package.zip")
         with open(path, "wb") as out:
-            summary = packs.court_package(batch=batch, court_id=court.pk, out=out)
+            summary = packs.court_package(batch=batch, court_id=court.pk, out=out, watermark=watermark_text(owner))
         with open(path, "rb") as handle:
             job.save_result_file(name, handle)
     audit.access_log(

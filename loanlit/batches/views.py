@@ -20,6 +20,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.accounts.selectors import org_units_visible_to
 from loanlit.batches import screening, selectors, services, tasks
 from loanlit.batches.forms import BatchForm, ChooseCourtForm, CourtListForm, LoanFilterForm, OpenCasesForm
@@ -197,6 +198,7 @@ def batch_packs(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def batch_package(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for_write(request, pk)
     courts = {group.key for group in selectors.groups_by_court(batch=batch) if group.key is not None}

@@ -479,7 +479,7 @@ def handler_choices(*, user: Any, case: Case | None = None) -> QuerySet[Any]:
         return User.objects.none()
     return (
         User.objects.filter(is_active=True, creditors__in=creditor_ids_for(user), unit__path__startswith=user.unit.path)
-        .exclude(role__code=access.EXTERNAL_LAWYER_ROLE)
+        .filter(access.INTERNAL_USERS)
         .distinct()
         .order_by("username")
     )

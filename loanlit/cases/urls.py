@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from loanlit.cases import views
 
@@ -27,4 +27,6 @@ urlpatterns = [
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
     path("parties/<int:pk>/reveal/", views.party_reveal, name="party_reveal"),
     path("parties/<int:pk>/contacts/add/", views.party_contact_add, name="party_contact_add"),
+    path("", include("loanlit.cases.urls_sharing")),
+    path("", include("loanlit.cases.urls_retention")),
 ]

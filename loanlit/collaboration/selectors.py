@@ -160,14 +160,16 @@ def case_viewer_candidates(case: Case) -> QuerySet[User]:
     firms = Placement.objects.filter(case_id=case.pk, recalled_on__isnull=True).values("law_firm_id")
     lawyers = LawFirmMember.objects.filter(law_firm_id__in=firms).values("user_id")
     team = Case.co_handlers.through.objects.filter(case_id=case.pk).values("user_id")
-    staff = Q(unit__path__in=access.ancestor_paths(case.unit_path)) | Q(pk=case.handler_id or 0) | Q(pk__in=team)
+    staff = (
+        Q(unit__path__in=access.ancestor_paths(case.unit_path))
+        | Q(pk=case.handler_id or 0)
+        | Q(pk__in=team)
+        | access.shared_with_q(case)
+    )
     return (
         User.objects.filter(is_active=True, creditors=case.creditor_id)
         .filter(Q(role_id__in=viewer_roles) | Q(is_superuser=True))
-        .filter(
-            (Q(role__code=access.EXTERNAL_LAWYER_ROLE) & Q(pk__in=lawyers))
-            | (~Q(role__code=access.EXTERNAL_LAWYER_ROLE) & staff)
-        )
+        .filter((access.EXTERNAL_USERS & Q(pk__in=lawyers)) | (access.INTERNAL_USERS & staff))
         .select_related("role", "unit")
     )
 
@@ -175,7 +177,7 @@ def case_viewer_candidates(case: Case) -> QuerySet[User]:
 def _mentionable_qs(*, actor: Any, case: Case, internal: bool) -> QuerySet[User]:
     qs = case_viewer_candidates(case)
     if internal:
-        qs = qs.exclude(role__code=access.EXTERNAL_LAWYER_ROLE)
+        qs = qs.filter(access.INTERNAL_USERS)
     if access.is_external_lawyer(actor):
         firms = LawFirmMember.objects.filter(user_id=actor.pk).values("law_firm_id")
         own_firm = LawFirmMember.objects.filter(law_firm_id__in=firms).values("user_id")

@@ -5,4 +5,5 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict:
-    return {"LOANLIT_DEBUG": settings.DEBUG}
+    # WATERMARK_PAGES: base.html lays the user's watermark (/watermark.svg) over every signed-in page.
+    return {"LOANLIT_DEBUG": settings.DEBUG, "WATERMARK_PAGES": settings.WATERMARK_PAGES}

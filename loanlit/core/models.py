@@ -101,3 +101,27 @@ class Creditor(VersionedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SubjectKey(models.Model):
+    """One random data key per data subject (a party), wrapped by the master key (issue 10).
+
+    Audit entries about a subject's personal data hold that data sealed with this key
+    (``loanlit.core.subjects``). Deleting the row — the only delete, ``subjects.shred`` — makes every
+    sealed value unreadable while the stored ciphertext, and so the audit hash chain, stays intact.
+    """
+
+    subject_type = models.CharField(_("subject type"), max_length=100)
+    subject_id = models.CharField(_("subject id"), max_length=64)
+    wrapped_key = models.TextField(_("wrapped key"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subject key")
+        verbose_name_plural = _("subject keys")
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id"], name="core_subjectkey_unique_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}"

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
 
@@ -79,3 +80,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
             "Reload the page and send it again. Nothing was saved."
         ),
     )
+
+
+@require_GET
+def watermark_svg(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's watermark tile (name, staff no., time) that base.html lays over every page."""
+    from loanlit.core.watermark import page_svg
+
+    response = HttpResponse(page_svg(request.user), content_type="image/svg+xml; charset=utf-8")
+    # Never reused: the tile names the person and the minute it was drawn.
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

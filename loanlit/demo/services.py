@@ -56,6 +56,41 @@ def admin_ensure(*, password: str | None) -> AdminResult:
     return AdminResult(user=user, created=True, password=generated)
 
 
+# Separation of duties (三员分立): beside the system administrator, a security administrator (accounts,
+# roles) and an auditor (audit trail, access log). Each gets its own generated password, shown once and
+# to be changed at the first sign-in.
+DUTY_ACCOUNTS = (
+    # username, role, display name
+    ("secadmin", "security_admin", "Security administrator"),
+    ("auditor", "auditor", "Auditor"),
+)
+
+
+@transaction.atomic
+def duty_accounts_ensure(*, admin: User) -> list[AdminResult]:
+    """Create the security administrator and the auditor unless they exist, at the administrator's unit
+    with the administrator's creditors; generated passwords are returned to be shown once."""
+    results = []
+    for username, role, display_name in DUTY_ACCOUNTS:
+        existing = User.objects.filter(username=username).first()
+        if existing is not None:
+            results.append(AdminResult(user=existing, created=False, password=None))
+            continue
+        generated = generate_password()
+        user = accounts.user_create(
+            actor=None,
+            username=username,
+            password=generated,
+            role_code=role,
+            unit=admin.unit,
+            creditors=list(admin.creditors.all()),
+            display_name=display_name,
+            must_change_password=True,
+        )
+        results.append(AdminResult(user=user, created=True, password=generated))
+    return results
+
+
 # code, kind, parent code, region; names, legal names, persons in charge and addresses are data in
 # organisation.json (Chinese text stays out of Python code).
 DEMO_UNITS = (
@@ -110,6 +145,11 @@ def demo_load(*, actor: User, password: str) -> DemoResult:
                 actor=actor, code=code, kind=kind, parent=units[parent], region_code=region, **data["units"][code]
             )
     actor.creditors.add(creditor)
+    # The security administrator and the auditor work on the demo bank too (they manage and audit its users).
+    for username, _role, _name in DUTY_ACCOUNTS:
+        duty_user = User.objects.filter(username=username, role__code=_role).first()
+        if duty_user is not None:
+            duty_user.creditors.add(creditor)
     made = []
     for username, role, unit_code in DEMO_USERS:
         if not User.objects.filter(username=username).exists():

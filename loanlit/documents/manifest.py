@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from loanlit.cases.models import Case
+from loanlit.core.watermark import xlsx_watermark_openpyxl
 from loanlit.documents.models import Document, DocumentVersion
 
 MANIFEST_FORMAT = "loanlit.documents.manifest/1"
@@ -128,7 +129,8 @@ def manifest_rows(data: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def manifest_xlsx(data: dict[str, Any]) -> bytes:
+def manifest_xlsx(data: dict[str, Any], *, watermark: str = "") -> bytes:
+    """The manifest as a sheet; ``watermark`` (loanlit.core.watermark) in the page header and properties."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -150,6 +152,8 @@ def manifest_xlsx(data: dict[str, Any]) -> bytes:
     sheet.freeze_panes = "A5"
     for column, width in zip("ABCDEFGHIJKLMNO", (10, 30, 14, 12, 12, 16, 8, 8, 8, 36, 14, 66, 28, 16, 26), strict=True):
         sheet.column_dimensions[column].width = width
+    if watermark:
+        xlsx_watermark_openpyxl(workbook, watermark)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

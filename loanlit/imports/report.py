@@ -16,6 +16,7 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from loanlit.core.watermark import xlsx_watermark_xlsxwriter
 from loanlit.imports.headers import cell_text
 from loanlit.imports.kinds.base import FieldType, ImportKind
 from loanlit.imports.table import Cell, CellKind, Table
@@ -71,10 +72,12 @@ def error_report_xlsx(
     problems: Mapping[int, Sequence[str]],
     sheet_title: str | None = None,
     masked: Mapping[int, Callable[[str], str]] | None = None,
+    watermark: str = "",
 ) -> bytes:
     """An .xlsx of the source rows named in ``problems`` (row number → messages), in file order.
 
-    ``masked``: column index → how to mask its text, for a reader who may not see personal data."""
+    ``masked``: column index → how to mask its text, for a reader who may not see personal data.
+    ``watermark``: who downloaded it and when (loanlit.core.watermark), in the page header and properties."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
@@ -88,6 +91,8 @@ def error_report_xlsx(
     header_format = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
     error_format = book.add_format({"text_wrap": True, "font_color": "#9C0006", "bg_color": "#FFC7CE", "valign": "top"})
     sheet = book.add_worksheet((sheet_title or _("Rows not imported"))[:31])
+    if watermark:
+        xlsx_watermark_xlsxwriter(book, sheet, watermark)
     text_columns = id_columns(kind, mapping)
     headers = list(table.raw_headers)
     row_label = _("Row in the file")

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 
 from loanlit import audit
 from loanlit.accounts.selectors import creditor_ids_for
+from loanlit.core.watermark import watermark_text
 from loanlit.imports import errors as row_errors
 from loanlit.imports import kinds, report
 from loanlit.imports.kinds.base import FieldSpec, FieldType, ImportKind, RowStatus
@@ -298,7 +299,14 @@ def import_error_report(batch: ImportBatch, *, user: Any = None, request: HttpRe
             spec = _spec(kind, key)
             if spec is not None and steps.is_personal(spec):
                 masked[col] = partial(mask_text, spec)
-    data = report.error_report_xlsx(table=table, kind=kind, mapping=field_map, problems=problems, masked=masked)
+    data = report.error_report_xlsx(
+        table=table,
+        kind=kind,
+        mapping=field_map,
+        problems=problems,
+        masked=masked,
+        watermark=watermark_text(user) if user is not None else "",
+    )
     if user is not None:
         audit.access_log(
             user=user,

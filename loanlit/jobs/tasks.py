@@ -61,6 +61,13 @@ def audit_checkpoint() -> None:
     audit.scheduled_checkpoint()
 
 
+@periodic("audit.retention", every=timedelta(hours=24))
+def audit_retention() -> None:
+    """With LOANLIT_AUDIT_AUTO_PRUNE: archive, verify, then prune what is older than the audit retention
+    (a no-op otherwise; never prunes without a verified archive)."""
+    audit.retention_auto_prune()
+
+
 @periodic("db.optimize", every=timedelta(hours=24))
 def database_optimize() -> None:
     """Keep SQLite's planner statistics fresh (PostgreSQL's autovacuum does this itself): without them

@@ -8,14 +8,12 @@ from django.views.decorators.http import require_GET
 
 from loanlit.loans import selectors
 
-# A panel firm's lawyers see the loans of the cases placed with them on the case page, not the
-# branch's loan book (the loan scope is the unit subtree; placements live in the cases app above).
-EXTERNAL_LAWYER_ROLE = "external_lawyer"
-
 
 @require_GET
 def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    if getattr(request.user.role, "code", None) == EXTERNAL_LAWYER_ROLE:  # type: ignore[union-attr]
+    # A panel firm's lawyers see the loans of the cases placed with them on the case page, never the
+    # branch's loan book (external roles, Role.is_external, whatever their code).
+    if getattr(request.user.role, "is_external", False):  # type: ignore[union-attr]
         raise Http404
     loan = selectors.loan_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
     context = {

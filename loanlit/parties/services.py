@@ -16,23 +16,27 @@ creditor's stream. ``loans_import_batch`` uses the two halves (``prepare_party``
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Any, Final, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from loanlit import audit
 from loanlit.accounts.models import User
 from loanlit.accounts.selectors import creditor_ids_for
+from loanlit.core import subjects
 from loanlit.core.bulk import builder, bulk_insert
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
+from loanlit.core.fields import PersonalDataField
 from loanlit.core.models import Creditor
 from loanlit.law import identifiers
 from loanlit.law.explain import render
@@ -397,37 +401,62 @@ def _chunks(values: list[Any], size: int = LOOKUP_CHUNK) -> Iterable[list[Any]]:
 
 
 def party_audit(party: Party, *, with_contacts: bool = True) -> dict[str, Any]:
-    """A created party as the audit records it: identity as HMAC + mask, contacts likewise."""
-    data = _party_audit(party)
+    """A created party as the audit records it: name and masks sealed with the party's subject key
+    (``loanlit.core.subjects``, erasable by crypto-shredding), HMACs in clear, contacts likewise."""
+    sealer = _sealer_for(party)
+    data = _party_audit(party, sealer)
     if with_contacts:
         contacts = getattr(party, "_pending_contacts", None)
         if contacts is None:
             contacts = list(party.contacts.all())
-        data["contacts"] = [_contact_audit(contact) for contact in contacts]
+        data["contacts"] = [_contact_audit(contact, sealer, party) for contact in contacts]
     return data
 
 
-def _party_audit(party: Party) -> dict[str, Any]:
+def _sealer_for(party: Party) -> subjects.Sealer:
+    # A batch primes one Sealer for all its parties (upsert_prepared) so the audit costs no query per row.
+    sealer = getattr(party, "_sealer", None)
+    return sealer if isinstance(sealer, subjects.Sealer) else subjects.Sealer()
+
+
+def party_target(party: Party) -> audit.TargetRef:
+    """The audit target for a party: type and id only (the default repr would be the party's name,
+    stored in clear in the append-only audit and so never erasable)."""
+    return audit.TargetRef(type="parties.party", id=str(party.pk), repr=f"#{party.pk}")
+
+
+def _sealed_personal(sealer: subjects.Sealer, party: Party, value: Any) -> dict[str, Any] | None:
+    """HMAC + mask of a personal value, the mask sealed (it shows some digits)."""
+    if value is None:
+        return None
+    data = value.as_audit() if hasattr(value, "as_audit") else dict(value)
+    return {"hmac": data["hmac"], "masked": sealer.seal(party, data["masked"], masked=True)}
+
+
+def _party_audit(party: Party, sealer: subjects.Sealer | None = None) -> dict[str, Any]:
+    sealer = sealer or _sealer_for(party)
     return {
-        "name": party.name,
+        "name": sealer.seal(party, party.name),
         "kind": party.kind,
         "id_type": party.id_type,
         "id_valid": party.id_valid,
-        "id_number": party.id_number.as_audit() if party.id_number is not None else None,
-        "document_number": party.document_number.as_audit() if party.document_number is not None else None,
+        "id_number": _sealed_personal(sealer, party, party.id_number),
+        "document_number": _sealed_personal(sealer, party, party.document_number),
         "uscc": party.uscc,
     }
 
 
-def _contact_audit(contact: PartyContact) -> dict[str, Any]:
+def _contact_audit(contact: PartyContact, sealer: subjects.Sealer | None = None, party: Party | None = None) -> dict:
+    party = party if party is not None else contact.party
+    sealer = sealer or _sealer_for(party)
     data: dict[str, Any] = {"kind": contact.kind, "source": contact.source}
     if contact.kind == PartyContact.Kind.PHONE:
-        data["phone"] = contact.phone.as_audit() if contact.phone is not None else None
+        data["phone"] = _sealed_personal(sealer, party, contact.phone)
     elif contact.kind == PartyContact.Kind.EMAIL:
-        data["email"] = audit.personal_value_from_plain(contact.email)
+        data["email"] = _sealed_personal(sealer, party, audit.personal_value_from_plain(contact.email or None))
     else:
         data["address_kind"] = contact.address_kind
-        data["address"] = contact.address
+        data["address"] = sealer.seal(party, contact.address)
     return data
 
 
@@ -509,6 +538,14 @@ def upsert_prepared(
     bulk_insert(Party, [slot.party for slot in new_slots])
     for slot in new_slots:
         slot.party._pending_contacts = slot.pending_contacts  # type: ignore[attr-defined]  # for party_audit
+    # One subject key per party, created for the whole batch at once; the audit items seal with it.
+    sealer = subjects.Sealer()
+    audited = [slot.party for slot in new_slots]
+    audited += [slot.party for slot, _contact in existing_contact_rows]
+    audited += [candidate.party for _index, candidate in candidates]
+    sealer.prime(audited)
+    for party in audited:
+        party._sealer = sealer  # type: ignore[attr-defined]  # for party_audit (loans_import_batch too)
     contacts = [contact for slot in new_slots for contact in slot.pending_contacts]
     contacts.extend(contact for _slot, contact in existing_contact_rows)
     for contact in contacts:
@@ -526,24 +563,31 @@ def upsert_prepared(
     items: list[audit.AuditItem] = []
     for slot in new_slots if audit_created else ():
         items.append(
-            audit.AuditItem(action="party.created", target=slot.party, stream=stream, changes=party_audit(slot.party))
+            audit.AuditItem(
+                action="party.created", target=party_target(slot.party), stream=stream, changes=party_audit(slot.party)
+            )
         )
     for slot, contact in existing_contact_rows:
         items.append(
             audit.AuditItem(
-                action="party.contact_added", target=slot.party, stream=stream, changes=_contact_audit(contact)
+                action="party.contact_added",
+                target=party_target(slot.party),
+                stream=stream,
+                changes=_contact_audit(contact, sealer, slot.party),
             )
         )
     for _index, candidate in candidates:
         items.append(
             audit.AuditItem(
                 action="party.merge_candidate_opened",
-                target=candidate.party,
+                target=party_target(candidate.party),
                 stream=stream,
                 changes={
                     "candidate": candidate.pk,
-                    "incoming_name": candidate.incoming_name,
-                    **candidate.incoming_data,
+                    "incoming_name": sealer.seal(candidate.party, candidate.incoming_name),
+                    "incoming_data": sealer.seal(
+                        candidate.party, json.dumps(candidate.incoming_data, ensure_ascii=False, sort_keys=True)
+                    ),
                 },
             )
         )
@@ -691,6 +735,36 @@ def party_create(*, actor: User | None, creditor: Creditor, row: PartyInput) -> 
 
 # --- single-party edits ----------------------------------------------------------------------------
 
+_SEALED_TEXT: Final = ("name", "legal_representative", "birth_date")
+_SEALED_MASKS: Final = ("id_number", "document_number")
+
+
+def _editable_snapshot(party: Party) -> dict[str, Any]:
+    """The editable fields in clear, to find what changed (never recorded as such)."""
+    return {
+        "name": party.name,
+        "kind": party.kind,
+        "id_type": party.id_type,
+        "id_valid": party.id_valid,
+        "id_number": party.id_number.as_audit() if party.id_number is not None else None,
+        "document_number": party.document_number.as_audit() if party.document_number is not None else None,
+        "uscc": party.uscc,
+        "legal_representative": party.legal_representative,
+        "gender": party.gender,
+        "birth_date": party.birth_date.isoformat() if party.birth_date else None,
+    }
+
+
+def _editable_audit(party: Party, snapshot: dict[str, Any], sealer: subjects.Sealer) -> dict[str, Any]:
+    """The snapshot as the audit records it: personal text and masks sealed with the party's key."""
+    data = dict(snapshot)
+    for key in _SEALED_TEXT:
+        data[key] = sealer.seal(party, snapshot[key])
+    for key in _SEALED_MASKS:
+        data[key] = _sealed_personal(sealer, party, snapshot[key])
+    return data
+
+
 _UPDATABLE: Final = ("name", "legal_representative", "gender", "birth_date", "id_type", "id_number")
 
 
@@ -715,11 +789,7 @@ def party_update(*, actor: User | None, party: Party, version: int, **changes: A
         raise DomainError(_("These party fields cannot be changed: %(fields)s.") % {"fields": ", ".join(unknown)})
     require_creditor_access(actor, party.creditor)
     locked = _lock_party(party, version)
-    before = _party_audit(locked) | {
-        "legal_representative": locked.legal_representative,
-        "gender": locked.gender,
-        "birth_date": locked.birth_date,
-    }
+    before = _editable_snapshot(locked)
     if "name" in changes:
         name = display_name(changes["name"] or "")
         if not name:
@@ -763,20 +833,19 @@ def party_update(*, actor: User | None, party: Party, version: int, **changes: A
         locked.document_number = identity["document_number"] or None
         if identity["birth_date"]:
             locked.birth_date, locked.gender = identity["birth_date"], identity["gender"]
-    after = _party_audit(locked) | {
-        "legal_representative": locked.legal_representative,
-        "gender": locked.gender,
-        "birth_date": locked.birth_date,
-    }
-    diff = {key: {"old": before[key], "new": after[key]} for key in after if before[key] != after[key]}
-    if not diff:
+    after = _editable_snapshot(locked)
+    changed = [key for key in after if before[key] != after[key]]
+    if not changed:
         return locked
+    sealer = subjects.Sealer()
+    old, new = _editable_audit(locked, before, sealer), _editable_audit(locked, after, sealer)
+    diff = {key: {"old": old[key], "new": new[key]} for key in changed}
     locked.version += 1
     locked.save()
     audit.record(
         actor=actor,
         action="party.updated",
-        target=locked,
+        target=party_target(locked),
         stream=audit.stream_key("creditor", locked.creditor_id),
         changes=diff,
     )
@@ -816,9 +885,9 @@ def party_contact_add(
     audit.record(
         actor=actor,
         action="party.contact_added",
-        target=party,
+        target=party_target(party),
         stream=audit.stream_key("creditor", party.creditor_id),
-        changes=_contact_audit(contact) | {"superseded": superseded},
+        changes=_contact_audit(contact, subjects.Sealer(), party) | {"superseded": superseded},
     )
     return contact
 
@@ -846,7 +915,8 @@ def party_merge_resolve(
     changes: dict[str, Any] = {"status": {"old": locked.status, "new": decision}}
     if adopt_name:
         party = Party.objects.select_for_update().get(pk=locked.party_id)
-        changes["name"] = {"old": party.name, "new": locked.incoming_name}
+        sealer = subjects.Sealer()
+        changes["name"] = {"old": sealer.seal(party, party.name), "new": sealer.seal(party, locked.incoming_name)}
         party.name, party.name_normalized = locked.incoming_name, normalize_name(locked.incoming_name)
         party.version += 1
         party.save(update_fields=["name", "name_normalized", "version", "updated_at"])
@@ -858,8 +928,105 @@ def party_merge_resolve(
     audit.record(
         actor=actor,
         action="party.merge_resolved",
-        target=locked,
+        target=audit.TargetRef(type="parties.partymergecandidate", id=str(locked.pk), repr=f"#{locked.pk}"),
         stream=audit.stream_key("creditor", locked.creditor_id),
         changes=changes,
     )
     return locked
+
+
+# --- retention: anonymisation (issue 10) -------------------------------------------------------------
+
+
+_ANONYMISED_FIELDS: Final = (
+    "name",
+    "id_number",
+    "document_number",
+    "uscc",
+    "legal_representative",
+    "gender",
+    "birth_date",
+    "contacts",
+    "merge_reviews",
+)
+
+
+def anonymised_name(party_pk: int) -> str:
+    """The placeholder an anonymised party keeps as its name, in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Anonymised #%(id)s") % {"id": party_pk}
+
+
+def _personal_field(model: type[models.Model], name: str) -> PersonalDataField:
+    return cast(PersonalDataField, model._meta.get_field(name))
+
+
+def _is_anonymised(party: Party) -> bool:
+    return (
+        party.name == anonymised_name(party.pk)
+        and party.id_number is None
+        and party.document_number is None
+        and not party.uscc
+        and not party.legal_representative
+    )
+
+
+@transaction.atomic
+def parties_anonymise(*, actor: User | None, parties: Sequence[Party], reason: str) -> list[Party]:
+    """Erase the personal data of ``parties`` for good (retention of archived cases, issue 10).
+
+    The name becomes "Anonymised #<id>"; ID and document numbers (ciphertext, HMACs, mask), USCC,
+    legal representative, gender and date of birth are cleared; every contact record of the party
+    (current and superseded) loses its phone, address and e-mail; open or closed merge reviews lose
+    the incoming name and data. Then the party's subject key is shredded, so the name, addresses and
+    masks sealed in earlier audit entries can no longer be read — the entries and their hash chain are
+    untouched. One "party.anonymised" audit entry per party, with no personal data. Parties already
+    anonymised are skipped (idempotent). Which parties may be anonymised is the caller's decision
+    (``loanlit.cases.services.retention``).
+    """
+    pks = sorted({party.pk for party in parties if party.pk is not None})
+    phone = _personal_field(PartyContact, "phone")
+    cleared_phone = {phone.column_names[key]: value for key, value in phone.column_values(None).items()}
+    done: list[Party] = []
+    items: list[audit.AuditItem] = []
+    for chunk in _chunks(pks, subjects.CHUNK):
+        rows = Party.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        todo = [row for row in rows if not _is_anonymised(row)]
+        if not todo:
+            continue
+        for party in todo:
+            party.name = anonymised_name(party.pk)
+            party.name_normalized = normalize_name(party.name)
+            party.id_type = Party.IdType.NONE
+            party.id_number = None
+            party.document_number = None
+            party.id_valid = False
+            party.uscc = ""
+            party.legal_representative = ""
+            party.gender = ""
+            party.birth_date = None
+            party.version += 1
+        fields = ["name", "name_normalized", "id_type", "id_valid", "uscc", "legal_representative", "gender"]
+        fields += ["birth_date", "version", "updated_at"]
+        for name in ("id_number", "document_number"):
+            fields += list(_personal_field(Party, name).column_names.values())
+        now = timezone.now()
+        for party in todo:
+            party.updated_at = now
+        Party.objects.bulk_update(todo, fields)
+        todo_pks = [party.pk for party in todo]
+        PartyContact.objects.filter(party_id__in=todo_pks).update(address="", email="", **cleared_phone)
+        PartyMergeCandidate.objects.filter(party_id__in=todo_pks).update(incoming_name="", incoming_data={})
+        subjects.shred_many(todo)
+        for party in todo:
+            items.append(
+                audit.AuditItem(
+                    action="party.anonymised",
+                    target=party_target(party),
+                    stream=audit.stream_key("creditor", party.creditor_id),
+                    changes={"reason": reason, "cleared": list(_ANONYMISED_FIELDS), "subject_key": "shredded"},
+                )
+            )
+        done.extend(todo)
+    audit.record_many(actor=actor, items=items)
+    return done

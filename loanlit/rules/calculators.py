@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loanlit.core import money as m
+from loanlit.core.watermark import xlsx_watermark_openpyxl
 from loanlit.law import allocation as alloc
 from loanlit.law.caps import interest_cap
 from loanlit.law.caseno import parse_case_number
@@ -221,8 +222,9 @@ CALCULATORS: Final[dict[str, Calculator]] = {
 }
 
 
-def claim_workbook(statement: ClaimStatement, data: dict[str, Any]) -> bytes:
-    """The claim statement as .xlsx: amounts are numbers (exact Decimals) shown with two decimals."""
+def claim_workbook(statement: ClaimStatement, data: dict[str, Any], *, watermark: str = "") -> bytes:
+    """The claim statement as .xlsx: amounts are numbers (exact Decimals) shown with two decimals;
+    ``watermark`` (loanlit.core.watermark) in every sheet's page header and the properties."""
     import io
 
     from openpyxl import Workbook
@@ -283,6 +285,8 @@ def claim_workbook(statement: ClaimStatement, data: dict[str, Any]) -> bytes:
             )
             for column in "DG":
                 details[f"{column}{details.max_row}"].number_format = money_format
+    if watermark:
+        xlsx_watermark_openpyxl(book, watermark)
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()

@@ -16,6 +16,7 @@ from loanlit.audit import services as audit
 from loanlit.audit.models import AccessLog
 from loanlit.core.downloads import file_response
 from loanlit.core.errors import DomainError, PermissionDeniedError
+from loanlit.core.watermark import watermark_text
 from loanlit.law.money import LawInputError
 from loanlit.rules import calculators, selectors, services
 from loanlit.rules.forms import HolidayOverrideForm, LprRateForm
@@ -103,7 +104,7 @@ def claim_export(request: HttpRequest) -> HttpResponseBase:
         cards = {k: _card(c, c.form(prefix=k)) for k, c in calculators.CALCULATORS.items()}
         cards["claim"] = _card(calc, form)
         return _page(request, cards)
-    content = calculators.claim_workbook(result.claim, form.cleaned_data)
+    content = calculators.claim_workbook(result.claim, form.cleaned_data, watermark=watermark_text(request.user))
     audit.access_log(
         user=request.user,
         action=AccessLog.Action.EXPORT,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loanlit.accounts.models import Role, User
 from loanlit.accounts.selectors import creditor_ids_for
-from loanlit.cases.access import EXTERNAL_LAWYER_ROLE
+from loanlit.cases.access import INTERNAL_USERS
 from loanlit.cases.forms import StyledForm, VersionedForm
 from loanlit.cases.models import CaseStage, LawFirm
 from loanlit.core.models import Creditor, OrgUnit
@@ -83,7 +83,7 @@ def _handler_choices(user: Any) -> Any:
     return (
         User.objects.filter(is_active=True, creditors__in=creditor_ids_for(user))
         .filter(Q(role_id__in=editor_roles) | Q(is_superuser=True))
-        .exclude(role__code=EXTERNAL_LAWYER_ROLE)
+        .filter(INTERNAL_USERS)
         .distinct()
         .order_by("username")
     )

@@ -184,9 +184,12 @@ def my_task_cases(user: Any) -> list[Case]:
 
 def may_change_task(user: Any, task: Task) -> bool:
     """Its assignee, its creator or an editor of its case (who still sees the case); without a case, the
-    assignee and the creator only."""
+    assignee and the creator only. An external (law firm) user changes only the tasks assigned to them,
+    never the bank handler's, even on a case placed with their firm."""
     if not signed_in(user):
         return False
+    if access.is_external_lawyer(user):
+        return task.assignee_id == user.pk and (task.case is None or access.can_view(user, task.case))
     mine = user.pk in (task.assignee_id, task.created_by_id)
     if task.case_id is None:
         return mine
@@ -342,11 +345,12 @@ def assignee_candidates(case: Case) -> list[User]:
     team = list(case.co_handlers.values_list("pk", flat=True))
     if case.handler_id:
         team.append(case.handler_id)
-    staff = Q(unit__path__in=access.ancestor_paths(case.unit_path)) | Q(pk__in=team)
-    lawyers = Q(role__code=access.EXTERNAL_LAWYER_ROLE, law_firm_memberships__law_firm_id__in=firms)
+    shared = access.shared_with_q(case, for_write=True)
+    staff = Q(unit__path__in=access.ancestor_paths(case.unit_path)) | Q(pk__in=team) | shared
+    lawyers = access.EXTERNAL_USERS & Q(law_firm_memberships__law_firm_id__in=firms)
     rows = (
         User.objects.filter(is_active=True, creditors=case.creditor_id)
-        .filter((staff & ~Q(role__code=access.EXTERNAL_LAWYER_ROLE)) | lawyers)
+        .filter((staff & access.INTERNAL_USERS) | lawyers)
         .select_related("role")
         .order_by("username")
     )

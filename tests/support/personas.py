@@ -29,6 +29,7 @@ class Personas:
     external_lawyer: User
     branch_manager: User
     auditor: User
+    security_admin: User
     read_only: User
     outsider_branch: User
     outsider_creditor: User
@@ -43,6 +44,7 @@ class Personas:
                 "external_lawyer",
                 "branch_manager",
                 "auditor",
+                "security_admin",
                 "read_only",
                 "outsider_branch",
                 "outsider_creditor",
@@ -88,6 +90,7 @@ def build_personas() -> Personas:
         external_lawyer=make("external_lawyer", "external_lawyer", beijing, [creditor]),
         branch_manager=make("branch_manager", "branch_manager", beijing, [creditor]),
         auditor=make("auditor", "auditor", head, [creditor]),
+        security_admin=make("security_admin", "security_admin", head, [creditor]),
         read_only=make("read_only", "read_only", beijing, [creditor]),
         outsider_branch=make("outsider_branch", "case_handler", guangdong, [creditor]),
         outsider_creditor=make("outsider_creditor", "case_handler", other_head, [other]),

@@ -15,6 +15,7 @@ def test_builtin_roles_are_seeded_by_migration():
         "external_lawyer",
         "legal_manager",
         "read_only",
+        "security_admin",
     ]
 
 
@@ -31,7 +32,13 @@ def test_unit_paths_are_materialised_and_nested(personas):
 def test_role_codes_grant_only_their_permissions(personas):
     assert personas.auditor.has_code("audit.view")
     assert not personas.case_handler.has_code("audit.view")
-    assert personas.administrator.has_code("admin.manage_users")
+    # Separation of duties: the system administrator neither manages accounts nor reads the audit trail.
+    assert not personas.administrator.has_code("admin.manage_users")
+    assert not personas.administrator.has_code("audit.view")
+    assert personas.security_admin.has_code("admin.manage_users")
+    assert personas.security_admin.has_code("admin.manage_roles")
+    assert not personas.security_admin.has_code("audit.view")
+    assert not personas.security_admin.has_code("cases.view")
 
 
 def test_refused_unit_creation_writes_nothing_not_even_audit(personas):

@@ -36,6 +36,7 @@ from loanlit.batches.services.batches import batch_stream, lock_batch, require_b
 from loanlit.cases import services as cases
 from loanlit.cases.models import Case, Proceeding, ProceedingParty
 from loanlit.core.errors import DomainError
+from loanlit.core.watermark import xlsx_watermark_openpyxl
 from loanlit.documents.models import Document
 from loanlit.documents.storage import open_stored
 from loanlit.loans.models import GuaranteeContract, LoanParty
@@ -286,8 +287,9 @@ def _documents_of(item: BatchItem) -> list[Document]:
     return ordered + [d for d in evidence if d.pk not in pack]
 
 
-def list_sheet(rows: list[tuple[str, str, Decimal, list[str]]]) -> bytes:
-    """The package's list sheet: case no., borrower, claim amount (to the cent), documents."""
+def list_sheet(rows: list[tuple[str, str, Decimal, list[str]]], *, watermark: str = "") -> bytes:
+    """The package's list sheet: case no., borrower, claim amount (to the cent), documents; ``watermark``
+    (loanlit.core.watermark) in the page header and properties."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -299,6 +301,8 @@ def list_sheet(rows: list[tuple[str, str, Decimal, list[str]]]) -> bytes:
         sheet.cell(row=sheet.max_row, column=3).number_format = "#,##0.00"
     for column, width in zip("ABCD", (24, 20, 16, 60), strict=True):
         sheet.column_dimensions[column].width = width
+    if watermark:
+        xlsx_watermark_openpyxl(book, watermark)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -308,8 +312,9 @@ def list_sheet_name() -> str:
     return _("case list") + ".xlsx"
 
 
-def court_package(*, batch: Batch, court_id: int, out: IO[bytes]) -> dict[str, Any]:
-    """Write the court's package (zip) to ``out``; returns what it holds."""
+def court_package(*, batch: Batch, court_id: int, out: IO[bytes], watermark: str = "") -> dict[str, Any]:
+    """Write the court's package (zip) to ``out``; returns what it holds. ``watermark`` stamps the list sheet;
+    the filed documents go to the court as they are."""
     items = package_items(batch=batch, court_id=court_id)
     folders: set[str] = set()
     rows: list[tuple[str, str, Decimal, list[str]]] = []
@@ -336,7 +341,7 @@ def court_package(*, batch: Batch, court_id: int, out: IO[bytes]) -> dict[str, A
             rows.append((item.case.internal_no, borrower, item.claim_amount, listed))
         sheet = zipfile.ZipInfo(list_sheet_name(), date_time=stamp)  # type: ignore[arg-type]
         sheet.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(sheet, list_sheet(rows))
+        archive.writestr(sheet, list_sheet(rows, watermark=watermark))
     return {"cases": len(items), "documents": members}
 
 

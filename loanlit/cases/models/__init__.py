@@ -1,6 +1,6 @@
 """Models of the cases app (package: one module per area)."""
 
-from loanlit.cases.models.case import Case, CaseCounter, CaseLoan
+from loanlit.cases.models.case import Case, CaseCounter, CaseLoan, CaseShare
 from loanlit.cases.models.events import CaseEvent
 from loanlit.cases.models.firms import LawFirm, LawFirmMember, Placement
 from loanlit.cases.models.judgment import ADJUDICATED_KINDS, Judgment, JudgmentItem
@@ -14,6 +14,7 @@ __all__ = [
     "CaseCounter",
     "CaseEvent",
     "CaseLoan",
+    "CaseShare",
     "CaseStage",
     "CaseStageTransition",
     "CostEntry",

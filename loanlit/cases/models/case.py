@@ -106,6 +106,10 @@ class Case(VersionedModel):
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)
     archived_on = models.DateField(_("archived on"), null=True, blank=True)
+    # Retention (issue 10): a legal hold blocks anonymisation of an archived case's personal data.
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    legal_hold_reason = models.CharField(_("legal hold reason"), max_length=200, blank=True)
+    anonymised_on = models.DateField(_("personal data anonymised on"), null=True, blank=True)
     loans = models.ManyToManyField(
         "loans.LoanContract", through="cases.CaseLoan", verbose_name=_("loans"), related_name="cases"
     )
@@ -160,3 +164,53 @@ class CaseLoan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.loan_id}"
+
+
+class CaseShare(models.Model):
+    """An explicit share of one case with a user or a user group, within the case's creditor (issue 10).
+
+    Exactly one of ``user`` and ``group`` is set. A share gives sight of the case (and editing when
+    ``can_edit`` and the user's role grants ``cases.edit``); it never crosses creditors.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="case_shares",
+    )
+    group = models.ForeignKey(
+        "auth.Group", verbose_name=_("group"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    can_edit = models.BooleanField(_("may edit"), default=False)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+
+    class Meta:
+        verbose_name = _("case share")
+        verbose_name_plural = _("case shares")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, group__isnull=True) | models.Q(user__isnull=True, group__isnull=False)
+                ),
+                name="case_share_user_xor_group",
+            ),
+            models.UniqueConstraint(fields=["case", "user"], name="case_share_case_user_unique"),
+            models.UniqueConstraint(fields=["case", "group"], name="case_share_case_group_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.user_id or self.group_id}"

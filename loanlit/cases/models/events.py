@@ -52,6 +52,11 @@ class CaseEvent(models.Model):
         SETTLEMENT_BREACHED = "settlement_breached", _("Settlement breached")
         SETTLEMENT_COMPLETED = "settlement_completed", _("Settlement paid in full")
         SETTLEMENT_CANCELLED = "settlement_cancelled", _("Settlement cancelled")
+        CASE_SHARED = "case_shared", _("Case shared")
+        CASE_UNSHARED = "case_unshared", _("Case sharing withdrawn")
+        LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold placed")
+        LEGAL_HOLD_RELEASED = "legal_hold_released", _("Legal hold released")
+        PERSONAL_DATA_ANONYMISED = "personal_data_anonymised", _("Personal data anonymised")
 
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)

@@ -74,7 +74,12 @@ def case_for_write(request: HttpRequest, pk: int) -> Case:
     if not request.user.has_code("cases.edit"):  # type: ignore[union-attr]
         case = selectors.case_get_for_user(user=request.user, pk=pk)
         raise deny(request, "cases.edit", case)
-    return selectors.case_get_for_user(user=request.user, pk=pk, for_write=True)
+    try:
+        return selectors.case_get_for_user(user=request.user, pk=pk, for_write=True)
+    except Http404:
+        # Seen (e.g. through a view-only share) but not editable: 403 like any viewer; unseen stays 404.
+        case = selectors.case_get_for_user(user=request.user, pk=pk)
+        raise deny(request, "cases.edit", case) from None
 
 
 def call_service(form: forms.BaseForm | None, fn: Callable[..., T], **kwargs: Any) -> T | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loanlit import audit
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.cases import selectors
 from loanlit.cases.views.common import actor, call_service, deny, done, is_htmx
 from loanlit.parties import selectors as party_selectors
@@ -46,6 +47,7 @@ def party_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def party_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the identity number and current mobiles in full, once, and log that this user read them."""
     page = selectors.party_page_for_user(user=request.user, pk=pk)

@@ -17,6 +17,7 @@ normalises, validates, encrypts and digests it in one step.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core import exceptions
@@ -286,13 +287,17 @@ class PersonalDataField(models.Field):
 
     def encode(self, normalised: str) -> dict[str, str | None]:
         """Column values for an already normalised (and validated) plaintext."""
-        names = self.column_names
         values: dict[str, str | None] = {
             "cipher": crypto.encrypt(normalised, context=self.context),
-            "hmac": self.hmac_for_normalised(normalised),
             "masked": self.kind.mask(normalised),
         }
-        if "tail_hmac" in names:
+        values.update(self.digests(normalised))
+        return values
+
+    def digests(self, normalised: str) -> dict[str, str | None]:
+        """The search-index columns ("hmac", and "tail_hmac" for kinds with a tail) of a plaintext."""
+        values: dict[str, str | None] = {"hmac": self.hmac_for_normalised(normalised)}
+        if "tail_hmac" in self.column_names:
             tail = kinds.tail_of(self.kind, normalised)
             values["tail_hmac"] = (
                 None if tail is None else crypto.keyed_hmac(tail, purpose=f"{self.context}:tail{self.kind.tail_length}")
@@ -365,6 +370,182 @@ def personal_fields(model: type[models.Model]) -> list[PersonalDataField]:
     return [field for field in model._meta.private_fields if isinstance(field, PersonalDataField)]
 
 
+@dataclass(frozen=True)
+class BatchProgress:
+    """One committed batch of a re-encryption or re-index pass (for progress output)."""
+
+    model: str  # "app_label.ModelName"
+    field: str
+    batch: int  # 1, 2, … within this field's pass
+    rows: int  # values rewritten in this batch
+    done: int  # values rewritten so far in this field's pass
+    total: int  # values this pass found to look at when it started
+
+
+@dataclass
+class RewriteResult:
+    """What one pass did: values rewritten, values already current, values that could not be decrypted."""
+
+    rewritten: int = 0
+    current: int = 0
+    unreadable: int = 0
+    batches: int = 0
+
+    def add(self, other: RewriteResult) -> None:
+        self.rewritten += other.rewritten
+        self.current += other.current
+        self.unreadable += other.unreadable
+        self.batches += other.batches
+
+
+ProgressCallback = Callable[[BatchProgress], None]
+
+
+def models_with_personal_data() -> list[type[models.Model]]:
+    """Every installed concrete model declaring a PersonalDataField (found through the app registry)."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if not m._meta.proxy and personal_fields(m)]
+
+
+def _rewrite_pass(
+    model: type[models.Model],
+    field: PersonalDataField,
+    *,
+    reindex: bool,
+    all_rows: bool,
+    batch_size: int,
+    limit: int | None,
+    strict: bool,
+    progress: ProgressCallback | None,
+) -> RewriteResult:
+    """One field's pass in primary-key order, one transaction per batch, rows locked while rewritten.
+
+    Re-encryption selects only envelopes not under the primary key, so an interrupted run resumes
+    where it stopped. Re-indexing must decrypt every row to know its digests; it writes only the rows
+    whose digests changed, so a second run rewrites nothing.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    names = field.column_names
+    manager = model._base_manager  # every row, whatever the default manager hides
+    candidates = manager.filter(**{f"{names['cipher']}__isnull": False})
+    if not reindex and not all_rows:
+        candidates = candidates.exclude(**{f"{names['cipher']}__startswith": crypto.envelope_prefix()})
+    total = candidates.count()
+    digest_keys = ("hmac", "tail_hmac") if reindex else tuple(names)
+    columns = [names[key] for key in digest_keys if key in names]
+    label = model._meta.label
+    result = RewriteResult()
+    last_pk: Any = None
+    while limit is None or result.rewritten < limit:
+        with transaction.atomic():
+            batch_qs = candidates if last_pk is None else candidates.filter(pk__gt=last_pk)
+            batch = list(batch_qs.order_by("pk").select_for_update().only("pk", *names.values())[:batch_size])
+            if not batch:
+                break
+            changed: list[models.Model] = []
+            for obj in batch:
+                if limit is not None and result.rewritten + len(changed) >= limit:
+                    break
+                value = cast(PersonalValue, getattr(obj, field.name))
+                try:
+                    # The stored plaintext is already normalised; re-validating could strand old rows
+                    # behind a validator that became stricter.
+                    plaintext = value.reveal(verify=False)
+                except crypto.DecryptionError:
+                    if strict:
+                        raise
+                    result.unreadable += 1
+                    continue
+                new_values = field.digests(plaintext) if reindex else field.encode(plaintext)
+                if reindex and all(getattr(obj, names[key]) == v for key, v in new_values.items()):
+                    result.current += 1
+                    continue
+                for key, column_value in new_values.items():
+                    setattr(obj, names[key], column_value)
+                changed.append(obj)
+            if changed:
+                manager.bulk_update(changed, columns)  # write-ok: re-keys ciphertext / digest columns only
+        last_pk = batch[-1].pk
+        if changed:
+            result.rewritten += len(changed)
+            result.batches += 1
+            if progress is not None:
+                progress(BatchProgress(label, field.name, result.batches, len(changed), result.rewritten, total))
+    return result
+
+
+def personal_data_reencrypt(
+    model: type[models.Model],
+    *,
+    field_names: Iterable[str] | None = None,
+    batch_size: int = 500,
+    all_rows: bool = False,
+    limit: int | None = None,
+    strict: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RewriteResult:
+    """Re-encrypt (and re-digest) every value of ``model`` not under the primary key and cipher.
+
+    Key rotation, AES → SM4 included: the first key of ENCRYPTION_KEYS (and ENCRYPTION_CIPHER) decides
+    what values end up under. ``all_rows`` rewrites values already under it too. ``limit`` stops after
+    that many values (a later run resumes). A value no key in the ring decrypts is counted in
+    ``unreadable`` and left as it is (``strict`` raises instead).
+    """
+    fields = personal_fields(model) if field_names is None else [personal_field(model, n) for n in field_names]
+    result = RewriteResult()
+    for field in fields:
+        remaining = None if limit is None else limit - result.rewritten
+        if remaining is not None and remaining <= 0:
+            break
+        result.add(
+            _rewrite_pass(
+                model,
+                field,
+                reindex=False,
+                all_rows=all_rows,
+                batch_size=batch_size,
+                limit=remaining,
+                strict=strict,
+                progress=progress,
+            )
+        )
+    return result
+
+
+def personal_data_reindex(
+    model: type[models.Model],
+    *,
+    field_names: Iterable[str] | None = None,
+    batch_size: int = 500,
+    limit: int | None = None,
+    strict: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RewriteResult:
+    """Recompute the search digests (exact and tail HMACs) of ``model`` with the current HMAC_KEY and
+    HMAC algorithm, from the decrypted values; ciphertexts stay as they are. Idempotent."""
+    fields = personal_fields(model) if field_names is None else [personal_field(model, n) for n in field_names]
+    result = RewriteResult()
+    for field in fields:
+        remaining = None if limit is None else limit - result.rewritten
+        if remaining is not None and remaining <= 0:
+            break
+        result.add(
+            _rewrite_pass(
+                model,
+                field,
+                reindex=True,
+                all_rows=True,
+                batch_size=batch_size,
+                limit=remaining,
+                strict=strict,
+                progress=progress,
+            )
+        )
+    return result
+
+
 def reencrypt_personal_data(
     model: type[models.Model],
     *,
@@ -374,32 +555,9 @@ def reencrypt_personal_data(
 ) -> int:
     """Re-encrypt every value not under the primary key; returns how many values were rewritten.
 
-    Key rotation: put the new key first in ENCRYPTION_KEYS (keep the old ones), run this, then drop
-    the old keys. After an HMAC_KEY change pass ``all_rows=True``: every row then gets new digests too
-    (searches miss until it has run). Batches commit one by one; re-running is safe.
+    Kept for callers of the first version; raises on a value no key decrypts. See
+    ``personal_data_reencrypt`` (counts, limit, progress) and ``personal_data_reindex``.
     """
-    fields = personal_fields(model) if field_names is None else [personal_field(model, n) for n in field_names]
-    manager = model._default_manager
-    rewritten = 0
-    for field in fields:
-        names = field.column_names
-        stale = manager.filter(**{f"{names['cipher']}__isnull": False})
-        if not all_rows:
-            stale = stale.exclude(**{f"{names['cipher']}__startswith": crypto.envelope_prefix()})
-        last_pk: Any = None
-        while True:
-            batch_qs = stale if last_pk is None else stale.filter(pk__gt=last_pk)
-            batch = list(batch_qs.order_by("pk").only("pk", *names.values())[:batch_size])
-            if not batch:
-                break
-            with transaction.atomic():
-                for obj in batch:
-                    value = cast(PersonalValue, getattr(obj, field.name))
-                    # The stored plaintext is already normalised; re-validating could strand old rows
-                    # behind a validator that became stricter.
-                    for key, column_value in field.encode(value.reveal(verify=False)).items():
-                        setattr(obj, names[key], column_value)
-                manager.bulk_update(batch, list(names.values()))  # write-ok: re-keys ciphertext columns only
-            rewritten += len(batch)
-            last_pk = batch[-1].pk
-    return rewritten
+    return personal_data_reencrypt(
+        model, field_names=field_names, batch_size=batch_size, all_rows=all_rows, strict=True
+    ).rewritten

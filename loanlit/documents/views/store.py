@@ -6,6 +6,7 @@ every download and manifest is access-logged; writes go through the services."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -20,16 +21,19 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loanlit import audit
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.cases import access
 from loanlit.cases.models import Case
 from loanlit.cases.views.common import actor, case_for_read, deny, logged_404
 from loanlit.core.downloads import file_response
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
+from loanlit.core.watermark import pdf_for_download, watermark_text
 from loanlit.documents import forms, manifest, selectors, selectors_approvals, services, storage
 from loanlit.documents.models import Document, DocumentCategory, DocumentVersion
 from loanlit.documents.services.store import MANAGE_CODE, PURGE_CODE, too_large_message
 
 UNSAFE_CONTENT_TYPE = "application/octet-stream"
+PDF_CONTENT_TYPE = "application/pdf"
 
 
 # --- scope ------------------------------------------------------------------------------------------------
@@ -194,6 +198,8 @@ def _manifest(request: HttpRequest, case_pk: int, file_format: str) -> HttpRespo
     case = _case(request, case_pk)
     render_manifest, content_type = _MANIFEST_FORMATS[file_format]
     data = manifest.manifest_data(case=case, user=request.user)
+    if file_format == "xlsx":  # the sheet carries who exported it and when; JSON is machine-read, like CSV
+        render_manifest = partial(manifest.manifest_xlsx, watermark=watermark_text(request.user))
     audit.access_log(
         user=request.user,
         action=audit.AccessAction.EXPORT,
@@ -205,11 +211,13 @@ def _manifest(request: HttpRequest, case_pk: int, file_format: str) -> HttpRespo
 
 
 @require_GET
+@require_recent_auth
 def manifest_json(request: HttpRequest, case_pk: int) -> HttpResponse:
     return _manifest(request, case_pk, "json")
 
 
 @require_GET
+@require_recent_auth
 def manifest_xlsx(request: HttpRequest, case_pk: int) -> HttpResponse:
     return _manifest(request, case_pk, "xlsx")
 
@@ -269,15 +277,16 @@ def version_download(request: HttpRequest, pk: int, number: int) -> HttpResponse
         handle = storage.open_stored(version.storage_name)
     except (FileNotFoundError, OSError):
         raise Http404 from None
+    detail = {"document": document.pk, "number": version.number, "sha256": version.sha256, "inline": inline}
+    source: Any = handle
+    if version.content_type == PDF_CONTENT_TYPE:
+        # The copy sent carries who downloaded it and when; the stored original (and its SHA-256) is untouched.
+        source, detail["watermarked"] = pdf_for_download(handle, watermark_text(request.user))
     audit.access_log(
-        user=request.user,
-        action=audit.AccessAction.DOWNLOAD,
-        target=version,
-        request=request,
-        detail={"document": document.pk, "number": version.number, "sha256": version.sha256, "inline": inline},
+        user=request.user, action=audit.AccessAction.DOWNLOAD, target=version, request=request, detail=detail
     )
     return file_response(
-        handle,
+        source,
         version.original_name,
         content_type=version.content_type if version.inline_safe else UNSAFE_CONTENT_TYPE,
         as_attachment=not inline,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from loanlit import audit
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.cases import access
 from loanlit.cases.views.common import case_for_read, deny, is_htmx
 from loanlit.core.ids import parse_id
@@ -37,6 +38,7 @@ def case_enforcement(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def asset_reveal(request: HttpRequest, case_pk: int, pk: int) -> HttpResponse:
     """Show an asset's registration number and location in full, once, and log who read them."""
     case = case_for_read(request, case_pk)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from loanlit.cases.selectors import CaseFilters
 from loanlit.core.crypto import DecryptionError
 from loanlit.core.errors import DomainError
+from loanlit.core.watermark import watermark_text
 from loanlit.imports.exports import columns as cols
 from loanlit.imports.exports import selectors, services
 from loanlit.imports.exports.filters import filters_from_job_params
@@ -67,7 +68,12 @@ def export_xlsx(job: JobContext) -> dict[str, Any]:
         path = os.path.join(folder, name)
         rows = selectors.export_rows(user=owner, kind=kind, filters=filters, reveal=unmask)
         written = write_xlsx(
-            path, title=str(cols.KIND_LABELS[kind]), columns=columns, rows=_limited(rows, limit), on_row=progress
+            path,
+            title=str(cols.KIND_LABELS[kind]),
+            columns=columns,
+            rows=_limited(rows, limit),
+            on_row=progress,
+            watermark=watermark_text(owner),
         )
         job.check_cancelled()
         with open(path, "rb") as handle:

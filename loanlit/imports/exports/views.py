@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from loanlit import audit
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.core.downloads import content_disposition
 from loanlit.core.errors import DomainError
 from loanlit.imports.exports import columns as cols
@@ -69,6 +70,7 @@ def _csv_reveals(user: Any, filters: Any) -> bool:
 
 
 @require_GET
+@require_recent_auth
 def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     """The case list (or the ledger) as CSV, streamed; access-logged with the row count when done."""
     kind = _checked_kind(request, kind)
@@ -105,6 +107,7 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def export_xlsx(request: HttpRequest, kind: str) -> HttpResponse:
     """Start the xlsx job for the list's current filters (the query string) and go to its progress page."""
     kind = _checked_kind(request, kind)

@@ -18,6 +18,7 @@ from typing import Any, Final
 import xlsxwriter
 
 from loanlit.core import money as m
+from loanlit.core.watermark import xlsx_watermark_xlsxwriter
 from loanlit.imports.exports.columns import CODE, DATE, MONEY, Column
 
 BOM: Final = "\ufeff"
@@ -85,11 +86,13 @@ def write_xlsx(
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
     on_row: Callable[[int], None] | None = None,
+    watermark: str = "",
 ) -> int:
     """Write ``rows`` under a header row to a new workbook at ``path``; returns the number of rows.
 
     ``constant_memory`` flushes each row to disk as soon as the next one starts, so a million rows need
     no more memory than one. ``on_row(rows_so_far)`` runs after every row (progress, cancel checks).
+    ``watermark``: who exported it and when (loanlit.core.watermark), in the page header and properties.
     """
     options = {
         "constant_memory": True,
@@ -100,6 +103,8 @@ def write_xlsx(
     workbook = xlsxwriter.Workbook(path, options)
     try:
         sheet = workbook.add_worksheet(sheet_name(title))
+        if watermark:
+            xlsx_watermark_xlsxwriter(workbook, sheet, watermark)
         header = workbook.add_format({"bold": True, "bg_color": "#E9EEF5", "text_wrap": True, "valign": "top"})
         text = workbook.add_format({"num_format": "@"})
         money = workbook.add_format({"num_format": XLSX_MONEY_FORMAT})

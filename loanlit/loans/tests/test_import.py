@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from loanlit.audit.models import AuditEntry
+from loanlit.core import subjects
 from loanlit.core.errors import DomainError, PermissionDeniedError
 from loanlit.loans import services
 from loanlit.loans.models import (
@@ -164,8 +165,9 @@ def test_import_audit_has_one_entry_per_loan_recording_its_new_parties_without_p
     assert entry.changes["days_past_due"] == 30
     [borrower] = entry.changes["parties"]
     assert borrower["created"] is True and borrower["role"] == "borrower"
-    assert borrower["id_number"]["masked"] == "110105********" + make_ric(1, birth="19700101")[-4:]
-    assert borrower["contacts"][0]["phone"]["masked"] == "138****0001"
+    # Masks are sealed with the party's subject key (issue 10: erasable by crypto-shredding).
+    assert subjects.reveal(borrower["id_number"]["masked"]) == "110105********" + make_ric(1, birth="19700101")[-4:]
+    assert subjects.reveal(borrower["contacts"][0]["phone"]["masked"]) == "138****0001"
     dumped = str(list(AuditEntry.objects.values_list("changes", flat=True)))
     for i in range(1, 6):
         assert loan_row(i, personas.beijing).borrowers[0].id_number not in dumped

@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 
 from loanlit.audit.models import AuditEntry
+from loanlit.core import subjects
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.core.fields import pd_exact
 from loanlit.parties import services
@@ -188,9 +189,11 @@ def test_batch_audit_writes_one_entry_per_created_party_without_plaintext(person
     assert {e.stream for e in entries} == {f"creditor:{personas.creditor.pk}"}
     dumped = str([e.changes for e in AuditEntry.objects.all()])
     assert make_ric(11) not in dumped and make_ric(12) not in dumped and "13700137000" not in dumped
+    assert "冯二" not in dumped and "137****7000" not in dumped  # names and masks are sealed (issue 10)
     first = entries[0].changes
-    assert first["id_number"]["masked"] == "110105********0111"[:6] + "********" + make_ric(11)[-4:]
-    assert first["contacts"][0]["phone"]["masked"] == "137****7000"
+    assert subjects.reveal(first["name"]) == "冯二"
+    assert subjects.reveal(first["id_number"]["masked"]) == "110105********0111"[:6] + "********" + make_ric(11)[-4:]
+    assert subjects.reveal(first["contacts"][0]["phone"]["masked"]) == "137****7000"
 
 
 def test_adding_a_contact_supersedes_the_current_one_of_the_same_kind_and_keeps_it(personas):
@@ -245,7 +248,10 @@ def test_party_update_is_versioned_and_audited(personas):
     updated = services.party_update(actor=personas.case_handler, party=party, version=1, name="韩捌")
     assert updated.version == 2 and updated.name == "韩捌"
     entry = AuditEntry.objects.get(action="party.updated")
-    assert entry.changes == {"name": {"old": "韩八", "new": "韩捌"}}
+    assert set(entry.changes) == {"name"}
+    assert subjects.reveal(entry.changes["name"]["old"]) == "韩八"
+    assert subjects.reveal(entry.changes["name"]["new"]) == "韩捌"
+    assert (entry.target_type, entry.target_id, entry.target_repr) == ("parties.party", str(party.pk), f"#{party.pk}")
     with pytest.raises(StaleVersionError):
         services.party_update(actor=personas.case_handler, party=party, version=1, name="韩八")
     party.refresh_from_db()

@@ -48,7 +48,7 @@ from loanlit.cases.events import case_event_record, register_event_listener
 from loanlit.cases.models import Case, CaseEvent, CostEntry, Proceeding, Recovery
 from loanlit.cases.positions import ENFORCEMENT_KINDS
 from loanlit.core import money as m
-from loanlit.core.errors import DomainError, StaleVersionError
+from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
 from loanlit.enforcement.models import EnforcementSettlement, Measure
 from loanlit.enforcement.models import SettlementInstalment as EnforcementInstalment
 from loanlit.law import enforcement as enforcement_law
@@ -247,6 +247,14 @@ def schedule_build(
 # --- create, approve, reject, cancel ------------------------------------------------------------------------
 
 
+def _require_bank_staff(actor: Any) -> None:
+    """Waiving debt and calling a plan off are the bank's decisions, never a panel firm's (external roles)."""
+    if actor is not None and access.is_external_lawyer(actor):
+        raise PermissionDeniedError(
+            _("Only the bank can waive amounts or cancel a settlement plan."), code="permission_denied"
+        )
+
+
 def _lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update().get(pk=case_id)
 
@@ -349,6 +357,8 @@ def settlement_create(
         "waived_penalty": _amount(waived_penalty, label=_("The penalty interest waived"), allow_zero=True),
         "waived_fees": _amount(waived_fees, label=_("The fees waived"), allow_zero=True),
     }
+    if any(waivers.values()):
+        _require_bank_staff(actor)
     rows = schedule_build(
         total=total,
         instalments=instalments,
@@ -499,6 +509,7 @@ def _on_reject(*, actor: Any, request: Any, case: Any, payload: Any) -> None:
 def settlement_cancel(*, actor: Any, plan: SettlementPlan, version: int, reason: str) -> SettlementPlan:
     """Call a plan off (renegotiated, agreed by mistake); a pending approval request is withdrawn with it."""
     access.require_edit(actor, plan.case)
+    _require_bank_staff(actor)
     _lock_case(plan.case_id)
     if plan.decision_id is not None:
         # The request before the plan, in the order an approval takes them (request, then plan).

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tests.support.authz import LOGIN, Access, Route, code
+from tests.support.authz import Access, Route, code
 
 MANAGE = "workflow.manage_policies"
 # Bank staff who see the world's case; the external lawyer sees it too (``lawyer_sees_the_case``) but is left
@@ -105,8 +105,15 @@ def _editors(*, ok: tuple[int, ...]) -> Access:
 
 
 ROUTES: list[Route] = [
-    # The inbox opens for anyone signed in; an external lawyer's is empty (tests/test_decisions_views.py).
-    Route("workflow:decision_inbox", get=LOGIN),
+    # The inbox opens for anyone signed in but an external lawyer (404: approvals are the bank's own, issue 10).
+    Route(
+        "workflow:decision_inbox",
+        get=Access(
+            "users",
+            users=(*CASE_VIEWERS, "security_admin", "outsider_branch", "outsider_creditor"),
+            denied=404,
+        ),
+    ),
     Route(
         "workflow:decision_detail",
         get=Access("users", users=CASE_VIEWERS, denied=404),

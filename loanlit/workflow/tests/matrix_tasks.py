@@ -21,6 +21,7 @@ CREATORS = (
     "case_handler",
     "branch_manager",
     "auditor",
+    "security_admin",
     "read_only",
     "outsider_branch",
     "outsider_creditor",

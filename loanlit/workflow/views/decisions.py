@@ -141,6 +141,9 @@ def policy_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
+    # Internal approvals do not exist for an external (law firm) user: 404 like a missing page (issue 10).
+    if not selectors.may_see_decisions(request.user):
+        raise Http404
     context = {
         "waiting": selectors.decision_requests_waiting_for(user=request.user),
         "mine_pending": list(selectors.decision_requests_of(user=request.user, pending=True)),

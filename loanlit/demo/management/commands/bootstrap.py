@@ -10,8 +10,8 @@ from loanlit.demo.portfolio import loader
 
 class Command(BaseCommand):
     help = (
-        "Create the administrator (password from LOANLIT_ADMIN_PASSWORD or generated and shown once) "
-        "and load demo data once."
+        "Create the administrator (password from LOANLIT_ADMIN_PASSWORD or generated and shown once), "
+        "the security administrator and the auditor (generated passwords shown once), and load demo data once."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +30,19 @@ class Command(BaseCommand):
                 )
         else:
             self.stdout.write(f"Administrator '{admin.user.username}' exists; password unchanged.")
+        # Separation of duties: a security administrator and an auditor beside the (system) administrator,
+        # each with its own generated password, shown once and changed at the first sign-in.
+        for duty in services.duty_accounts_ensure(admin=admin.user):
+            if duty.created:
+                self.stdout.write(
+                    self.style.SUCCESS(f"{duty.user.display_name} created: user name '{duty.user.username}'.")
+                )
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"Generated password for '{duty.user.username}' (shown once, write it down; "
+                        f"to be changed at the first sign-in): {duty.password}"
+                    )
+                )
         if options["no_demo"]:
             return
         demo_password = settings.ADMIN_PASSWORD or admin.password

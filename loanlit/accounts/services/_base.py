@@ -1,4 +1,4 @@
-"""Writes for organisation units, creditors and users (one home each; DESIGN rule 1).
+"""Writes for organisation units, creditors and creating users (one home each; DESIGN rule 1).
 
 Org units and creditors are core models, but their writes live here, above `audit`, so every change
 is audited in the same transaction.
@@ -133,7 +133,15 @@ def user_create(
     display_name: str = "",
     email: str = "",
     is_superuser: bool = False,
+    staff_no: str = "",
+    auth_source: str = User.AuthSource.LOCAL,
+    must_change_password: bool = False,
 ) -> User:
+    """Create a user. ``password`` is stored as given (seeding, tests); administrators create users with
+    ``services.user_admin_create``, which validates a temporary password. ``None``: no usable password
+    (an SSO account, or one whose password is set later)."""
+    if auth_source not in User.AuthSource.values:
+        raise DomainError(_("Unknown sign-on: %(source)s.") % {"source": auth_source})
     if User.objects.filter(username=username).exists():
         raise DomainError(_("The user name %(username)s is taken.") % {"username": username})
     try:
@@ -148,6 +156,9 @@ def user_create(
         role=role,
         is_superuser=is_superuser,
         is_staff=is_superuser,
+        staff_no=staff_no,
+        auth_source=auth_source,
+        must_change_password=must_change_password and bool(password),
     )
     if password:
         user.set_password(password)
@@ -171,8 +182,41 @@ def user_create(
                 "creditors": sorted(creditor.code for creditor in creditors),
                 "is_superuser": is_superuser,
                 "has_password": bool(password),
+                "staff_no": staff_no,
+                "auth_source": auth_source,
+                "must_change_password": must_change_password and bool(password),
             },
         ),
+    )
+    return user
+
+
+@transaction.atomic
+def user_password_set(*, actor: User | None, user: User, password: str, temporary: bool) -> User:
+    """Set ``user``'s password (validated against the password policy).
+
+    ``temporary``: an initial or reset password set by someone else, which must be changed at the next
+    sign-in. A user's own change (``actor == user``) is never temporary. Audited without the password.
+    """
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    if actor is not None and actor.pk == user.pk:
+        temporary = False
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), code="password_invalid") from None
+    user.set_password(password)
+    user.must_change_password = temporary
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record(
+        actor=actor,
+        action="user.password_set",
+        target=user,
+        changes=audit.diff({}, {"temporary": temporary, "by_self": actor is not None and actor.pk == user.pk}),
     )
     return user
 
@@ -180,11 +224,17 @@ def user_create(
 def builtin_roles_ensure(**kwargs: object) -> int:
     """Create any missing built-in role (post_migrate and after a test flush); never edits existing ones,
     so an administrator's changes to a built-in role survive upgrades. Returns how many were created."""
-    from loanlit.accounts.permissions import BUILTIN_ROLES
+    from loanlit.accounts.permissions import BUILTIN_ROLES, EXTERNAL_ROLES
 
     existing = set(Role.objects.values_list("code", flat=True))
     missing = [
-        Role(code=code, name=str(name), permissions=list(permissions), is_builtin=True)
+        Role(
+            code=code,
+            name=str(name),
+            permissions=list(permissions),
+            is_builtin=True,
+            is_external=code in EXTERNAL_ROLES,
+        )
         for code, (name, permissions) in BUILTIN_ROLES.items()
         if code not in existing
     ]
