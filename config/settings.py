@@ -378,6 +378,8 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = LOGIN_LOCKOUT_MINUTES / 60  # axes reads a number as hours
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout lasts LOCKOUT_MINUTES, not longer
 AXES_CLIENT_IP_CALLABLE = "loanlit.core.net.client_ip"
+# One lock per user name whatever its spelling (LDAP binds case-insensitively): NFKC, trimmed, case-folded.
+AXES_USERNAME_CALLABLE = "loanlit.accounts.lockout.axes_username"
 AXES_LOCKOUT_CALLABLE = "loanlit.accounts.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # the audit access log is the one home of sign-in history
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]  # masked in attempt rows

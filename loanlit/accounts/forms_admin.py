@@ -101,11 +101,20 @@ class RoleForm(StyledForm):
     def clean_updated_at(self) -> datetime | None:
         value = self.cleaned_data.get("updated_at") or ""
         if not value:
-            return None
+            # The edit form always carries the version it was loaded with: without it, a stale edit
+            # could overwrite a newer change unnoticed.
+            raise forms.ValidationError(_("The form is damaged. Reload the page."))
         try:
             return datetime.fromisoformat(value)
         except ValueError:
             raise forms.ValidationError(_("The form is damaged. Reload the page.")) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # A hidden field's error would not be shown next to it: show it above the form.
+        for error in self.errors.pop("updated_at", []):
+            self.add_error(None, error)
+        return cleaned
 
 
 class UserFilterForm(StyledForm):

@@ -14,6 +14,7 @@ no longer count. Axes' tables are security infrastructure, not domain models: wr
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,28 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from loanlit import audit
+
+
+def lockout_key(username: str | None) -> str:
+    """The user name as lockouts count it: NFKC-normalised, trimmed and case-folded.
+
+    Directory sign-on binds case-insensitively (``ZhangWei`` signs in as ``zhangwei``), so failures under
+    any spelling must count against one lock; for local accounts folding only joins look-alike names.
+    """
+    if not username:
+        return ""
+    return unicodedata.normalize("NFKC", str(username)).strip().casefold()
+
+
+def axes_username(request: Any, credentials: dict | None = None) -> str:
+    """AXES_USERNAME_CALLABLE: the attempted user name from the credentials or the form, as ``lockout_key``."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        raw = credentials.get(field)
+    else:
+        data = getattr(request, "data", None) or getattr(request, "POST", {})
+        raw = data.get(field) if hasattr(data, "get") else None
+    return lockout_key(raw)
 
 
 def _user_limit() -> int:
@@ -75,7 +98,7 @@ def lockout_response(
 
 def _failures_for(username: str) -> int:
     threshold = timezone.now() - _cool_off()
-    total = AccessAttempt.objects.filter(username=username, attempt_time__gte=threshold).aggregate(
+    total = AccessAttempt.objects.filter(username=lockout_key(username), attempt_time__gte=threshold).aggregate(
         total=Sum("failures_since_start")
     )["total"]
     return int(total or 0)
@@ -93,8 +116,9 @@ def lockout_reset(*, actor: Any, username: str) -> int:
     """Clear the failed attempts recorded for ``username`` from every address; audited."""
     from loanlit.accounts.models import User
 
-    cleared, _ = AccessAttempt.objects.filter(username=username).delete()  # write-ok: axes' attempt table
+    cleared, _ = AccessAttempt.objects.filter(username=lockout_key(username)).delete()  # write-ok: axes' table
     user = User.objects.filter(username=username).first()
+    user = user or User.objects.filter(username__iexact=username.strip()).first()
     target: Any = user if user is not None else audit.TargetRef(type="accounts.user", id="", repr=username)
     audit.record(
         actor=actor,

@@ -75,8 +75,8 @@ class User(AbstractUser):
         """Whether the user's role grants permission ``code``.
 
         A superuser has every code, except that while settings.SEPARATION_OF_DUTIES is on a superuser is
-        the system administrator (三员分立): the security administrator's and auditor's codes come from
-        the role only.
+        the system administrator (separation of duties): never the security administrator's or auditor's
+        codes, not even through a role that later gains them.
         """
         if not self.is_active:
             return False
@@ -85,6 +85,7 @@ class User(AbstractUser):
 
             from loanlit.accounts.permissions import AUDIT_CODES, SECURITY_ADMIN_CODES
 
-            if not settings.SEPARATION_OF_DUTIES or (code not in SECURITY_ADMIN_CODES and code not in AUDIT_CODES):
+            if not settings.SEPARATION_OF_DUTIES:
                 return True
+            return code not in SECURITY_ADMIN_CODES and code not in AUDIT_CODES
         return self.role is not None and code in self.role.permissions

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -181,12 +181,21 @@ def role_get_for_admin(*, pk: int) -> Role:
     return get_object_or_404(Role.objects.annotate(holders=Count("users", distinct=True)), pk=pk)
 
 
-def group_list_for_admin() -> QuerySet[Group]:
-    return Group.objects.annotate(member_count=Count("user", distinct=True)).order_by("name")
+def groups_manageable_by(actor: User) -> QuerySet[Group]:
+    """Groups ``actor`` may administer: those without a member outside the accounts the actor manages
+    (an empty group included). A group of another creditor's accounts answers 404 like a missing id."""
+    if not actor.is_authenticated or not actor.is_active:
+        return Group.objects.none()
+    outside = User.objects.filter(groups=OuterRef("pk")).exclude(pk__in=users_manageable_by(actor).values("pk"))
+    return Group.objects.filter(~Exists(outside))
 
 
-def group_get_for_admin(*, pk: int) -> Group:
-    return get_object_or_404(Group, pk=pk)
+def group_list_for_admin(*, user: User) -> QuerySet[Group]:
+    return groups_manageable_by(user).annotate(member_count=Count("user", distinct=True)).order_by("name")
+
+
+def group_get_for_admin(*, user: User, pk: int) -> Group:
+    return get_object_or_404(groups_manageable_by(user), pk=pk)
 
 
 def group_members_for_admin(*, user: User, group: Group) -> tuple[list[User], int]:

@@ -2,7 +2,8 @@
 
 Roles need ``admin.manage_roles``; users and groups ``admin.manage_users`` (within the security
 administrator's scope: an account outside it answers 404 like a missing id). Writes go through
-``accounts.services``; role changes need a recent re-authentication (``reauth.require_recent_auth``).
+``accounts.services``; every change (roles, accounts, passwords, unlocks, groups) needs a recent re-authentication
+(``reauth.require_recent_auth``).
 """
 
 from __future__ import annotations
@@ -190,6 +191,7 @@ def _role_edit_post(request: HttpRequest, role: Role) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def role_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_ROLES)
     role = selectors.role_get_for_admin(pk=pk)
@@ -223,6 +225,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@require_recent_auth
 def user_create(request: HttpRequest) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -308,6 +311,7 @@ def _user_edit_post(request: HttpRequest, user: User) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -329,6 +333,7 @@ def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -338,6 +343,7 @@ def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -347,6 +353,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@require_recent_auth
 def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -381,10 +388,13 @@ def user_history(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def group_list(request: HttpRequest) -> HttpResponse:
     _require(request, MANAGE_USERS)
-    return render(request, "accounts/admin/group_list.html", {"groups": selectors.group_list_for_admin()})
+    return render(
+        request, "accounts/admin/group_list.html", {"groups": selectors.group_list_for_admin(user=_actor(request))}
+    )
 
 
 @require_http_methods(["GET", "POST"])
+@require_recent_auth
 def group_create(request: HttpRequest) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
@@ -406,10 +416,11 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@require_recent_auth
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
-    group = selectors.group_get_for_admin(pk=pk)
+    group = selectors.group_get_for_admin(user=_actor(request), pk=pk)
     members, others = selectors.group_members_for_admin(user=actor, group=group)
     posted = request.method == "POST"
     form = GroupForm(
@@ -432,9 +443,10 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@require_recent_auth
 def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
-    group = selectors.group_get_for_admin(pk=pk)
+    group = selectors.group_get_for_admin(user=_actor(request), pk=pk)
     try:
         services.group_delete(actor=_actor(request), group=group)
     except PermissionDeniedError as error:

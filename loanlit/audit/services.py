@@ -346,7 +346,12 @@ def _target_fields(target: Target) -> tuple[str, str, str]:
     if target.pk is None:
         raise ValueError("Audit a model instance after it is saved: it has no primary key yet.")
     meta = target._meta
-    return f"{meta.app_label}.{meta.model_name}", str(target.pk), str(target)[:200]
+    # A model whose str() shows personal data (a party's name, a phone number) names itself for the audit
+    # trail and access log with ``audit_repr`` instead: those rows are kept for years and never rewritten,
+    # so an anonymised person must not stay readable in them.
+    shown = getattr(target, "audit_repr", None)
+    text = shown if isinstance(shown, str) else str(target)
+    return f"{meta.app_label}.{meta.model_name}", str(target.pk), text[:200]
 
 
 def _lock_heads(streams: list[str], *, using: str) -> dict[str, StreamHead]:

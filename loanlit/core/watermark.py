@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 from datetime import datetime
 from typing import IO, Any, Final
 from xml.sax.saxutils import escape
@@ -41,8 +42,14 @@ class WatermarkError(Exception):
     """The file could not be stamped (an encrypted or malformed PDF)."""
 
 
+def _printable(text: str) -> str:
+    """Drop control and format characters (Unicode Cc, Cf, Cs): XML 1.0 refuses most of them, and an SVG
+    that does not parse would drop the watermark; a zero-width character would hide what it says."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"} or ch in "\t\n")
+
+
 def _limited(text: str) -> str:
-    text = " ".join(str(text).split())
+    text = " ".join(_printable(str(text)).split())
     return text if len(text) <= NAME_LIMIT else text[: NAME_LIMIT - 1] + "…"
 
 

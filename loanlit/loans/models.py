@@ -142,6 +142,10 @@ class LoanParty(models.Model):
     def __str__(self) -> str:
         return f"{self.loan} / {self.party} ({self.get_role_display()})"
 
+    @property
+    def audit_repr(self) -> str:
+        return f"{self.loan} / #{self.party_id} ({self.get_role_display()})"
+
 
 class RepaymentInstalment(models.Model):
     loan = models.ForeignKey(LoanContract, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="instalments")

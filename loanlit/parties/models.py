@@ -85,6 +85,11 @@ class Party(VersionedModel):
         return self.name
 
     @property
+    def audit_repr(self) -> str:
+        """How audit entries and the access log name the party: its id, never its name (anonymisation)."""
+        return f"#{self.pk}"
+
+    @property
     def identity_display(self) -> str:
         """What lists show for the identity: the mask, or the USCC (a public registration number)."""
         if self.uscc:
@@ -150,6 +155,10 @@ class PartyContact(models.Model):
         return self.address
 
     @property
+    def audit_repr(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} (party #{self.party_id})"
+
+    @property
     def is_current(self) -> bool:
         return self.superseded_at is None
 
@@ -205,3 +214,7 @@ class PartyMergeCandidate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.party} / {self.incoming_name}"
+
+    @property
+    def audit_repr(self) -> str:
+        return f"#{self.party_id} / #{self.pk}"

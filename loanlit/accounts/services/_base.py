@@ -142,7 +142,10 @@ def user_create(
     (an SSO account, or one whose password is set later)."""
     if auth_source not in User.AuthSource.values:
         raise DomainError(_("Unknown sign-on: %(source)s.") % {"source": auth_source})
-    if User.objects.filter(username=username).exists():
+    from loanlit.accounts.usernames import username_checked
+
+    username = username_checked(username)
+    if User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("The user name %(username)s is taken.") % {"username": username})
     try:
         role = Role.objects.get(code=role_code)

@@ -20,6 +20,7 @@ from loanlit import audit
 from loanlit.accounts.models import Role, User
 from loanlit.accounts.permissions import SECURITY_ADMIN_CODES
 from loanlit.accounts.sso import mapping
+from loanlit.accounts.usernames import username_checked
 from loanlit.core.errors import DomainError
 from loanlit.core.models import Creditor, OrgUnit
 
@@ -81,9 +82,9 @@ def user_sync_from_directory(
     """
     if source not in DIRECTORY_SOURCES:
         raise DomainError(_("Unknown sign-on source: %(source)s.") % {"source": source})
-    username = username.strip().lower()
-    if not username:
+    if not (username or "").strip():
         raise DomainError(_("The directory did not give a user name."), code="sso_no_username")
+    username = username_checked(username, fold_case=True)
     role = Role.objects.filter(code=role_code).first()
     if role is None:
         raise DomainError(_("Unknown role: %(role)s.") % {"role": role_code}, code="sso_unknown_role")

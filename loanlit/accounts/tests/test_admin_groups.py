@@ -73,3 +73,24 @@ def test_a_group_is_edited_and_deleted_from_the_pages(personas, client):
     response = client.post(f"/accounts/admin/groups/{group.pk}/delete/")
     assert response.status_code == 302 and not Group.objects.filter(pk=group.pk).exists()
     assert AuditEntry.objects.filter(action__startswith="group.").count() == 3
+
+
+def test_a_group_of_another_creditors_accounts_is_neither_listed_nor_editable(personas, client):
+    other = Group.objects.create(name="BankB-team")
+    personas.outsider_creditor.groups.add(other)
+    empty = Group.objects.create(name="New team")
+    client.force_login(personas.security_admin)
+    page = client.get("/accounts/admin/groups/").content.decode()
+    assert "BankB-team" not in page and "New team" in page
+    audit_before = AuditEntry.objects.count()
+    assert client.get(f"/accounts/admin/groups/{other.pk}/").status_code == 404
+    response = client.post(
+        f"/accounts/admin/groups/{other.pk}/", {"name": "pwned", "members": [personas.case_handler.pk]}
+    )
+    assert response.status_code == 404
+    assert client.post(f"/accounts/admin/groups/{other.pk}/delete/").status_code == 404
+    other.refresh_from_db()
+    assert other.name == "BankB-team"
+    assert list(other.user_set.values_list("username", flat=True)) == ["outsider_creditor"]
+    assert AuditEntry.objects.count() == audit_before
+    assert client.get(f"/accounts/admin/groups/{empty.pk}/").status_code == 200

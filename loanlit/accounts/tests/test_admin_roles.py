@@ -192,3 +192,18 @@ def test_changing_a_role_needs_a_recent_confirmation_of_identity(personas, clien
     role.refresh_from_db()
     assert role.permissions == ["cases.view"]
     assert not AuditEntry.objects.filter(action="role.updated").exists()
+
+
+def test_an_edit_without_the_version_it_was_loaded_with_is_refused_and_changes_nothing(personas, client):
+    role = Role.objects.get(code="read_only")
+    client.force_login(personas.security_admin)
+    response = client.post(
+        f"/accounts/admin/roles/{role.pk}/",
+        {"name": role.name, "permissions": ["cases.view", "reports.view"]},
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 400
+    assert "The form is damaged. Reload the page." in response.content.decode()
+    role.refresh_from_db()
+    assert role.permissions == ["cases.view"]
+    assert not AuditEntry.objects.filter(action="role.updated").exists()

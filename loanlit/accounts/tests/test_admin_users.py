@@ -262,3 +262,37 @@ def test_an_account_is_created_from_the_page(personas, client):
     assert response.status_code == 302 and response["Location"] == f"/accounts/admin/users/{user.pk}/"
     assert list(user.creditors.values_list("code", flat=True)) == ["BANK-A"]
     assert user.must_change_password
+
+
+def test_every_account_change_asks_for_the_password_again_and_changes_nothing_before(personas, client):
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+
+    from loanlit.audit.models import AuditEntry
+    from tests.support.reauth import forget
+
+    target = personas.read_only
+    group = Group.objects.create(name="Recovery team")
+    client.force_login(personas.security_admin)
+    forget(client)
+    before = (AuditEntry.objects.count(), User.objects.count(), Group.objects.count(), AccessAttempt.objects.count())
+    posts = {
+        f"/accounts/admin/users/{target.pk}/password/": {"password": PASSWORD},
+        "/accounts/admin/users/new/": {"username": "eve", "password": PASSWORD, "auth_source": "local"},
+        f"/accounts/admin/users/{target.pk}/disable/": {},
+        f"/accounts/admin/users/{target.pk}/enable/": {},
+        f"/accounts/admin/users/{target.pk}/unlock/": {},
+        "/accounts/admin/groups/new/": {"name": "Eve's group"},
+        f"/accounts/admin/groups/{group.pk}/": {"name": "Renamed"},
+        f"/accounts/admin/groups/{group.pk}/delete/": {},
+        f"/accounts/admin/roles/{Role.objects.get(code='read_only').pk}/delete/": {},
+    }
+    for url, data in posts.items():
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+        assert "/accounts/confirm/" in response.content.decode(), url
+    target.refresh_from_db()
+    assert not target.check_password(PASSWORD) and target.is_active
+    assert Group.objects.get(pk=group.pk).name == "Recovery team"
+    after = (AuditEntry.objects.count(), User.objects.count(), Group.objects.count(), AccessAttempt.objects.count())
+    assert after == before

@@ -101,3 +101,17 @@ def test_a_failed_sign_in_for_an_unknown_user_name_logs_the_name_without_a_user(
     sign_in(Client(), "ghost", WRONG, ip="10.9.9.9")
     row = AccessLog.objects.get()
     assert (row.action, row.user_id, row.detail["username"], row.ip) == ("login.failed", None, "ghost", "10.9.9.9")
+
+
+@override_settings(AXES_FAILURE_LIMIT=3, LOGIN_IP_FAILURE_LIMIT=100)
+def test_failures_under_other_spellings_of_the_user_name_count_against_one_lock(personas):
+    # Directory sign-on binds case-insensitively, so "Case_Handler" and " CASE_HANDLER" are the same account.
+    with_password(personas.case_handler)
+    for name, ip in (("Case_Handler", "10.9.0.1"), (" CASE_HANDLER", "10.9.0.2")):
+        assert sign_in(Client(), name, WRONG, ip=ip).status_code == 200
+    assert sign_in(Client(), "case_handler", WRONG, ip="10.9.0.3").status_code == 429
+    assert is_locked_out("case_handler") and is_locked_out("CASE_handler")
+    assert sign_in(Client(), "case_handler", PASSWORD, ip="10.9.0.4").status_code == 429
+    assert list(AccessAttempt.objects.values_list("username", flat=True).distinct()) == ["case_handler"]
+    assert lockout_reset(actor=None, username="Case_Handler") == 3  # one attempt row per address
+    assert sign_in(Client(), "case_handler", PASSWORD, ip="10.9.0.4").status_code == 302

@@ -177,3 +177,17 @@ def test_the_role_edit_page_refuses_a_mixed_role_with_the_translated_message(per
     assert "职责分离" in response.content.decode()
     role.refresh_from_db()
     assert role.permissions == ["cases.view"]
+
+
+def test_a_role_that_later_gains_audit_codes_gives_a_superuser_holding_it_none_of_them(personas, client):
+    # Attack found in review: the superuser held branch_manager, then a security administrator added audit.view.
+    holder = personas.branch_manager
+    User.objects.filter(pk=holder.pk).update(is_superuser=True)
+    role = holder.role
+    role.permissions = [*role.permissions, "audit.view"]
+    role.save(update_fields=["permissions"])
+    holder.refresh_from_db()
+    assert holder.has_code("audit.view") is False
+    assert holder.has_code("documents.purge") is True
+    client.force_login(holder)
+    assert client.get("/audit/").status_code == 403

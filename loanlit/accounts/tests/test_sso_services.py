@@ -164,3 +164,35 @@ def test_directory_sign_in_maps_the_first_listed_group(personas, sso_maps):
         "oidc",
         "Li Na",
     )
+
+
+def test_a_directory_user_name_with_a_zero_width_character_is_refused_and_nothing_is_created(personas):
+    from loanlit.accounts.models import User
+    from loanlit.accounts.sso.services import user_sync_from_directory
+    from loanlit.core.errors import DomainError
+
+    before = User.objects.count()
+    with pytest.raises(DomainError):
+        user_sync_from_directory(
+            username="administrator\u200b",
+            display_name="Admin",
+            email="",
+            staff_no="",
+            role_code="read_only",
+            unit_code=personas.beijing.code,
+            creditor_codes=[personas.creditor.code],
+            source="oidc",
+        )
+    assert User.objects.count() == before
+    # Full-width letters are the same name once NFKC-normalised.
+    user = user_sync_from_directory(
+        username="ｚｈａｎｇｗｅｉ",
+        display_name="Zhang Wei",
+        email="",
+        staff_no="",
+        role_code="read_only",
+        unit_code=personas.beijing.code,
+        creditor_codes=[personas.creditor.code],
+        source="oidc",
+    )
+    assert user.username == "zhangwei"

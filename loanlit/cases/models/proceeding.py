@@ -117,6 +117,12 @@ class ProceedingParty(models.Model):
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.party or self.unit}"
 
+    @property
+    def audit_repr(self) -> str:
+        """The role and the party's id (never its name: audit rows outlive anonymisation)."""
+        who = f"#{self.party_id}" if self.party_id else str(self.unit)
+        return f"{self.get_role_display()}: {who}"
+
 
 class Hearing(models.Model):
     class Kind(models.TextChoices):

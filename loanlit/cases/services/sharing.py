@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,13 @@ def share_recipients(case: Case) -> Any:
     )
 
 
+def share_groups(case: Case) -> Any:
+    """Groups a share of ``case`` may name: those with at least one member the share would reach (an active
+    internal user serving the case's creditor). Other creditors' groups are not offered."""
+    reached = share_recipients(case).filter(groups=OuterRef("pk"))
+    return Group.objects.filter(Exists(reached)).order_by("name")
+
+
 def _check_recipient(case: Case, user: User | None, group: Group | None) -> None:
     if (user is None) == (group is None):
         raise DomainError(_("Choose either a user or a group to share the case with."), code="recipient_required")
@@ -66,6 +74,11 @@ def _check_recipient(case: Case, user: User | None, group: Group | None) -> None
             raise DomainError(
                 _("%(user)s does not work for this case's creditor.") % {"user": user}, code="recipient_creditor"
             )
+    if group is not None and not share_groups(case).filter(pk=group.pk).exists():
+        raise DomainError(
+            _("Nobody in the group %(group)s works for this case's creditor.") % {"group": group.name},
+            code="recipient_group_creditor",
+        )
 
 
 @transaction.atomic

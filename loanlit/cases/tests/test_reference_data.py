@@ -10,4 +10,4 @@ def test_flush_keeps_seeded_roles_courts_and_stages():
     before = (Role.objects.count(), CaseStage.objects.count(), Court.objects.count())
     call_command("flush", interactive=False, verbosity=0)
     assert (Role.objects.count(), CaseStage.objects.count(), Court.objects.count()) == before
-    assert before[0] == 7 and before[1] == 9
+    assert before[0] == 8 and before[1] == 9

@@ -80,8 +80,31 @@ def test_a_group_share_reaches_only_members_who_serve_the_cases_creditor(persona
 def test_a_group_share_never_reaches_an_external_lawyer(personas, case):
     group = Group.objects.create(name="Everyone")
     personas.external_lawyer.groups.add(group)
+    personas.outsider_branch.groups.add(group)
     case_share(actor=personas.case_handler, case=case, group=group)
+    assert access.can_view(fresh(personas.outsider_branch), case)
     assert not access.can_view(fresh(personas.external_lawyer), case)
+
+
+def test_a_group_nobody_of_the_cases_creditor_is_in_is_neither_offered_nor_accepted(personas, case):
+    from loanlit.audit.models import AuditEntry
+    from loanlit.cases.models import CaseShare
+    from loanlit.cases.services.sharing import share_groups
+    from loanlit.core.errors import DomainError
+
+    other_bank = Group.objects.create(name="Bank B team")
+    personas.outsider_creditor.groups.add(other_bank)
+    lawyers = Group.objects.create(name="Panel lawyers")
+    personas.external_lawyer.groups.add(lawyers)
+    ours = Group.objects.create(name="Guangdong team")
+    personas.outsider_branch.groups.add(ours)
+    assert [g.name for g in share_groups(case)] == ["Guangdong team"]
+    audit_before = AuditEntry.objects.count()
+    for group in (other_bank, lawyers):
+        with pytest.raises(DomainError):
+            case_share(actor=personas.case_handler, case=case, group=group)
+    assert CaseShare.objects.count() == 0
+    assert AuditEntry.objects.count() == audit_before
 
 
 def test_a_share_ends_when_its_end_date_begins(personas, case):
@@ -159,6 +182,7 @@ def test_a_shared_case_is_listed_once_and_the_list_keeps_its_query_count(persona
 
 def test_the_case_page_panel_lists_shares_and_the_forms_add_and_withdraw_them(client, personas, case):
     group = Group.objects.create(name="Recovery desk")
+    personas.outsider_branch.groups.add(group)  # only groups reaching someone of the case's creditor are offered
     client.force_login(personas.case_handler)
     page = text(client.get(case.get_absolute_url()))
     assert 'id="case-sharing-panel"' in page and "The case is not shared with anyone." in page
@@ -177,6 +201,7 @@ def test_the_case_page_panel_lists_shares_and_the_forms_add_and_withdraw_them(cl
 
 def test_the_share_form_refuses_both_or_neither_recipient(client, personas, case):
     group = Group.objects.create(name="Desk")
+    personas.outsider_branch.groups.add(group)
     client.force_login(personas.case_handler)
     for data in ({"note": "x"}, {"group": group.pk, "user": personas.legal_manager.pk}):
         response = client.post(reverse("cases:share_add", args=[case.pk]), data)

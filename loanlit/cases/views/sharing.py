@@ -5,7 +5,6 @@ Out of scope answers 404 like a missing id; a viewer who may not share gets 403;
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -28,9 +27,7 @@ def _case_for_sharing(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET", "POST"])
 def share_add(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_for_sharing(request, pk)
-    form = CaseShareForm(
-        request.POST or None, users=sharing.share_recipients(case), groups=Group.objects.order_by("name")
-    )
+    form = CaseShareForm(request.POST or None, users=sharing.share_recipients(case), groups=sharing.share_groups(case))
     url = reverse("cases:share_add", args=[pk])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

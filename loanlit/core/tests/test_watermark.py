@@ -85,6 +85,16 @@ def test_a_name_with_markup_characters_cannot_break_the_svg(personas):
     assert list(root.iter("{http://www.w3.org/2000/svg}script")) == []
 
 
+def test_control_and_zero_width_characters_in_a_name_are_dropped_so_the_svg_still_parses(personas):
+    User.objects.filter(pk=personas.read_only.pk).update(display_name="张三\x01\u200b<x>]]>", staff_no="E\x0b7")
+    user = User.objects.get(pk=personas.read_only.pk)
+    with translation.override("en"):
+        svg = watermark.page_svg(user, MOMENT)
+    root = ElementTree.fromstring(svg)
+    lines = [text.text for text in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert lines[:2] == ["张三<x>]]> (read_only)", "Staff no. E7"]
+
+
 @time_machine.travel(MOMENT, tick=False)
 def test_watermark_view_serves_the_signed_in_users_tile_never_cached(client, zhang):
     client.force_login(zhang)
