@@ -44,7 +44,7 @@ def lockout_key(username: str | None) -> str:
 
 def axes_username(request: Any, credentials: dict | None = None) -> str:
     """AXES_USERNAME_CALLABLE: the attempted user name from the credentials or the form, as ``lockout_key``."""
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
     if credentials:
         raw = credentials.get(field)
     else:
