@@ -10,7 +10,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -166,7 +167,12 @@ def confirm(request: HttpRequest) -> HttpResponse:
             audit.access_log(user=user, action=audit.AccessAction.REAUTH, request=request)
             return redirect(next_url or "core:home")
         form.add_error(None, _("That did not match. Enter your password again."))
-    return render(request, "accounts/confirm.html", {"form": form, "next": next_url})
+    context: dict[str, Any] = {"form": form, "next": next_url}
+    if getattr(user, "auth_source", "") == "oidc":
+        # No local password: confirm by signing in at the bank's provider again.
+        query = urlencode({"next": next_url or reverse("core:home"), "reauth": "1"})
+        context["oidc_reauth_url"] = f"{reverse('accounts:oidc_start')}?{query}"
+    return render(request, "accounts/confirm.html", context)
 
 
 # --- history --------------------------------------------------------------------------------------

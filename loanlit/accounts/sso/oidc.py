@@ -168,6 +168,10 @@ def _to_login(request: HttpRequest, message: str) -> HttpResponse:
     return redirect("accounts:login")
 
 
+# Session flag: the sign-in started from the confirmation page (re-authentication).
+REAUTH_PENDING = "loanlit_oidc_reauth"
+
+
 class OIDCStartView(OIDCAuthenticationRequestView):
     """Redirect to the provider's sign-in page (404 when OIDC is not configured)."""
 
@@ -187,6 +191,16 @@ class OIDCStartView(OIDCAuthenticationRequestView):
             return _to_login(request, _("The bank's sign-on service does not answer. Try again later."))
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         return super().dispatch(request, *args, **kwargs)
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        """``?reauth=1`` (the confirmation page of a bank sign-on user): the provider must ask for the
+        credentials again (OIDC Core 3.1.2.1 ``prompt=login``, ``max_age=0``); the sign-in that follows
+        counts as the confirmation."""
+        params = dict(super().get_extra_params(request))
+        if request.GET.get("reauth") == "1":
+            params.update({"prompt": "login", "max_age": "0"})
+            request.session[REAUTH_PENDING] = True
+        return params
 
 
 class OIDCCallbackView(OIDCAuthenticationCallbackView):
@@ -209,6 +223,19 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
             # A replayed or forged callback, a bad token, or the provider down: refused, logged.
             services.sign_on_refused(request=request, source=User.AuthSource.OIDC, username="", reason="oidc_error")
             return _to_login(request, _("Sign-in with the bank's account failed. Try again."))
+
+    def login_success(self) -> HttpResponse:
+        pending = self.request.session.pop(REAUTH_PENDING, False)
+        response = super().login_success()
+        # mozilla skips login() when the same user signs in again, so a confirmation asked for with
+        # ``?reauth=1`` is recorded here (a new sign-in records its own).
+        if pending and self.request.user.is_authenticated and self.request.user.pk == self.user.pk:
+            from loanlit import audit
+            from loanlit.accounts.reauth import mark_authenticated
+
+            mark_authenticated(self.request)
+            audit.access_log(user=self.user, action=audit.AccessAction.REAUTH, request=self.request)
+        return response
 
     def login_failure(self) -> HttpResponse:
         message = getattr(self.request, "sso_refusal", "") or _("Sign-in with the bank's account failed. Try again.")

@@ -314,3 +314,29 @@ def test_backend_refuses_a_local_account_with_the_same_user_name(personas, oidc_
     local.refresh_from_db()
     assert local.auth_source == "local"
     assert backend.request.sso_refusal == f"用户名 {local.username} 属于本地账号，不能通过目录服务登录。"
+
+
+def test_a_bank_sign_on_user_confirms_by_signing_in_at_the_provider_again(client, personas, oidc_settings, provider):
+    from loanlit.accounts.reauth import recently_authenticated
+    from tests.support.reauth import forget
+
+    callback(client, provider.sign_in(start(client), CLAIMS))
+    forget(client)
+    page = client.get(reverse("accounts:confirm"), {"next": "/cases/"}, headers={"accept-language": "en"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="oidc-reauth"' in body and 'name="password"' not in body
+    again = client.get(reverse("accounts:oidc_start"), {"next": "/cases/", "reauth": "1"})
+    assert again.status_code == 302
+    query = parse_qs(urlparse(again["Location"]).query)
+    assert (query["prompt"], query["max_age"]) == (["login"], ["0"])
+    response = callback(client, provider.sign_in(again["Location"], CLAIMS))
+    assert response.status_code == 302 and response["Location"] == "/cases/"
+
+    class Request:  # the session of the client after the second sign-in
+        session = client.session
+
+    assert recently_authenticated(Request())
+    from loanlit.audit.models import AccessLog
+
+    assert AccessLog.objects.filter(action="reauth", user=signed_in_user(client)).count() == 1
