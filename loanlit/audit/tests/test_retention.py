@@ -121,6 +121,7 @@ def test_a_malformed_cut_date_is_refused(history):
 # --- archive and prune -------------------------------------------------------------------------------
 
 
+@pytest.mark.smoke
 def test_archive_and_prune_moves_the_old_rows_out_and_both_sides_verify(history, archive_dir, capsys):
     out = _archive(before="2025-03-02", prune=True)
     path = _only_archive(archive_dir)
