@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("admin/users/<int:pk>/enable/", views.user_enable, name="admin_user_enable"),
     path("admin/users/<int:pk>/unlock/", views.user_unlock, name="admin_user_unlock"),
     path("admin/users/<int:pk>/password/", views.user_password_reset, name="admin_user_password"),
+    path("admin/users/<int:pk>/two-factor/reset/", views.user_two_factor_reset, name="admin_user_two_factor_reset"),
     path("admin/users/<int:pk>/sign-ins/", views.user_history, name="admin_user_history"),
     path("admin/groups/", views.group_list, name="admin_group_list"),
     path("admin/groups/new/", views.group_create, name="admin_group_create"),

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from loanlit import audit
-from loanlit.accounts import lockout, selectors, services
+from loanlit.accounts import lockout, selectors, services, two_factor
 from loanlit.accounts.forms_admin import (
     GroupForm,
     PasswordResetForm,
@@ -259,6 +259,7 @@ def _user_page(request: HttpRequest, user: User, form: UserEditForm, status: int
         "form": form,
         "disable_form": UserDisableForm(),
         "locked_out": lockout.is_locked_out(user.username),
+        "has_two_factor": two_factor.has_two_factor(user),
         "is_self": user.pk == request.user.pk,
         "groups": list(user.groups.order_by("name")),
     }
@@ -350,6 +351,16 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     user = selectors.user_get_for_admin(user=actor, pk=pk)
     url = reverse("accounts:admin_user_edit", args=[user.pk])
     return _act(request, url, services.user_unlock, _("Sign-in unlocked."), actor=actor, user=user)
+
+
+@require_POST
+@require_recent_auth
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request, MANAGE_USERS)
+    actor = _actor(request)
+    user = selectors.user_get_for_admin(user=actor, pk=pk)
+    url = reverse("accounts:admin_user_edit", args=[user.pk])
+    return _act(request, url, services.user_two_factor_reset, _("Two-factor sign-in removed."), actor=actor, user=user)
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from loanlit import audit
 from loanlit.accounts.models import User
+from loanlit.accounts.reauth import require_recent_auth
 from loanlit.accounts.selectors import creditors_visible_to, org_units_visible_to
 from loanlit.core.downloads import file_response
 from loanlit.core.errors import DomainError, PermissionDeniedError, StaleVersionError
@@ -478,8 +479,10 @@ def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@require_recent_auth
 def error_report(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The original rows with an error column, for fixing the file and uploading it again."""
+    """The original rows with an error column, for fixing the file and uploading it again (unmasked for who
+    may unmask, so it asks for the password again like every other export)."""
     batch = _batch(request, pk)
     if batch.status not in (ImportBatch.Status.PREVIEW, ImportBatch.Status.DONE, ImportBatch.Status.COMMITTING):
         raise Http404

@@ -32,6 +32,7 @@ from loanlit.accounts.services.users import (
     user_disable,
     user_enable,
     user_password_reset,
+    user_two_factor_reset,
     user_unlock,
     user_update,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "user_enable",
     "user_password_reset",
     "user_password_set",
+    "user_two_factor_reset",
     "user_unlock",
     "user_update",
 ]

@@ -282,6 +282,18 @@ def user_unlock(*, actor: User | None, user: User) -> int:
 
 
 @transaction.atomic
+def user_two_factor_reset(*, actor: User | None, user: User) -> int:
+    """Remove ``user``'s authenticators and backup codes (a lost phone): they enrol again at the next
+    sign-in if two-factor is required. Audited by the two-factor module; returns the devices removed."""
+    from loanlit.accounts import two_factor
+
+    _require_manage(actor, user)
+    if actor is not None and actor.pk == user.pk:
+        raise DomainError(_("Turn off your own two-factor sign-in on your two-factor page."), code="self_reset")
+    return two_factor.two_factor_disable(actor=actor, user=user)
+
+
+@transaction.atomic
 def dormant_accounts_disable(*, today: date | None = None) -> list[User]:
     """Disable the dormant accounts (settings.DORMANT_AUTO_DISABLE; the daily task calls this).
 

@@ -48,6 +48,7 @@ ROUTES: list[Route] = [
     Route("accounts:admin_user_disable", get=None, post=code(USERS, ok=(302,)), kwargs=_user),
     Route("accounts:admin_user_enable", get=None, post=code(USERS, ok=(302,)), kwargs=_user),
     Route("accounts:admin_user_unlock", get=None, post=code(USERS, ok=(302,)), kwargs=_user),
+    Route("accounts:admin_user_two_factor_reset", get=None, post=code(USERS, ok=(302,)), kwargs=_user),
     Route("accounts:admin_user_password", get=code(USERS), post=code(USERS, ok=(400,)), kwargs=_user),
     Route("accounts:admin_user_history", get=code(USERS), kwargs=_user),
     Route("accounts:admin_group_list", get=code(USERS)),

@@ -296,3 +296,27 @@ def test_every_account_change_asks_for_the_password_again_and_changes_nothing_be
     assert Group.objects.get(pk=group.pk).name == "Recovery team"
     after = (AuditEntry.objects.count(), User.objects.count(), Group.objects.count(), AccessAttempt.objects.count())
     assert after == before
+
+
+def test_a_lost_phone_two_factor_is_removed_by_the_security_administrator_only_within_scope(personas, client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from loanlit.accounts import two_factor
+    from loanlit.accounts.tests.login_support import enrolled
+    from loanlit.audit.models import AuditEntry
+
+    enrolled(personas.case_handler)
+    enrolled(personas.outsider_creditor)
+    client.force_login(personas.security_admin)
+    page = client.get(f"/accounts/admin/users/{personas.case_handler.pk}/").content.decode()
+    assert 'id="two-factor-reset"' in page
+    response = client.post(f"/accounts/admin/users/{personas.case_handler.pk}/two-factor/reset/")
+    assert response.status_code == 302
+    assert not two_factor.has_two_factor(personas.case_handler)
+    entry = AuditEntry.objects.get(action="user.two_factor_disabled")
+    assert (entry.actor_id, entry.target_id) == (personas.security_admin.pk, str(personas.case_handler.pk))
+    # Another creditor's account: 404, its authenticator stays.
+    response = client.post(f"/accounts/admin/users/{personas.outsider_creditor.pk}/two-factor/reset/")
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=personas.outsider_creditor).count() == 1
+    assert AuditEntry.objects.filter(action="user.two_factor_disabled").count() == 1

@@ -460,6 +460,21 @@ def test_the_error_report_is_a_workbook_with_the_bad_rows_and_their_errors(perso
     assert AccessLog.objects.count() == before + 1
 
 
+def test_the_error_report_asks_for_the_password_again_when_the_confirmation_is_old(personas, test_kind, run_jobs):
+    from tests.support.reauth import confirm, forget
+
+    batch = to_preview(personas, run_jobs, WITH_PROBLEMS)
+    client = login(personas.case_handler)
+    forget(client)
+    before = AccessLog.objects.count()
+    response = client.get(url("error_report", batch))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/confirm/?next=")
+    assert AccessLog.objects.count() == before  # nothing was exported
+    confirm(client)
+    assert client.get(url("error_report", batch)).status_code == 200
+
+
 def test_the_standard_template_downloads_as_a_workbook(personas, test_kind):
     response = login(personas.case_handler).get(url("template_download", kind="testing"))
     assert response.status_code == 200
