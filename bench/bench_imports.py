@@ -659,6 +659,9 @@ def _floor(*, path: Path, bad: dict[int, str], creditor: Any, actor: Any) -> tup
                     None,
                     False,
                     None,
+                    False,
+                    "",
+                    None,
                 ]
             )
         case_ids = _insert(
@@ -697,6 +700,9 @@ def _floor(*, path: Path, bad: dict[int, str], creditor: Any, actor: Any) -> tup
                 "closed_on",
                 "is_archived",
                 "archived_on",
+                "legal_hold",
+                "legal_hold_reason",
+                "anonymised_on",
             ],
             case_rows,
         )

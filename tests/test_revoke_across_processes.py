@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -47,9 +48,17 @@ class Worker:
     def __init__(self) -> None:
         from django.db import connection
 
-        env = {**os.environ, "LOANLIT_TESTING": "true", "DJANGO_SETTINGS_MODULE": "config.settings"}
-        # The test database is the configured one on PostgreSQL (settings: TEST NAME = NAME).
-        assert connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]
+        # The second process opens this test's database: under pytest-xdist that is the configured one with
+        # the worker's suffix (loanlit_test_gw1), so its URL is rebuilt from the live connection.
+        db = connection.settings_dict
+        login = f"{quote(db['USER'])}:{quote(db['PASSWORD'])}" if db.get("PASSWORD") else quote(db["USER"])
+        url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        env = {
+            **os.environ,
+            "LOANLIT_TESTING": "true",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "LOANLIT_DATABASE_URL": url,
+        }
         self.process = subprocess.Popen(
             [sys.executable, "-c", WORKER],
             cwd=ROOT,

@@ -290,9 +290,9 @@ def test_follow_and_unfollow_are_idempotent_and_audited(world, personas):
     assert services.case_unfollow(actor=personas.branch_manager, case=world.case) is True
     assert services.case_unfollow(actor=personas.branch_manager, case=world.case) is False
     actions = list(
-        AuditEntry.objects.filter(stream=f"case:{world.case.pk}", action__startswith="case.").values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(stream=f"case:{world.case.pk}", action__startswith="case.")
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions[-2:] == ["case.follow", "case.unfollow"]
     assert CaseFollow.objects.count() == 0
