@@ -320,3 +320,33 @@ def test_a_lost_phone_two_factor_is_removed_by_the_security_administrator_only_w
     assert response.status_code == 404
     assert TOTPDevice.objects.filter(user=personas.outsider_creditor).count() == 1
     assert AuditEntry.objects.filter(action="user.two_factor_disabled").count() == 1
+
+
+def _list_queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_user_list_and_the_group_list_take_as_many_queries_for_30_accounts_as_for_3(personas, client):
+    from django.contrib.auth.models import Group
+
+    client.force_login(personas.security_admin)
+    for index in range(3):
+        user = services.user_create(
+            actor=None, username=f"few.{index}", password=None, role_code="read_only", unit=personas.beijing,
+            creditors=[personas.creditor], staff_no=f"F{index}",
+        )  # fmt: skip
+        Group.objects.create(name=f"few-{index}").user_set.add(user)
+    few = (_list_queries(client, "/accounts/admin/users/"), _list_queries(client, "/accounts/admin/groups/"))
+    for index in range(27):
+        user = services.user_create(
+            actor=None, username=f"many.{index}", password=None, role_code="case_handler", unit=personas.beijing,
+            creditors=[personas.creditor], staff_no=f"M{index}",
+        )  # fmt: skip
+        Group.objects.create(name=f"many-{index}").user_set.add(user)
+    many = (_list_queries(client, "/accounts/admin/users/"), _list_queries(client, "/accounts/admin/groups/"))
+    assert many == few
