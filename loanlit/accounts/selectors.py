@@ -207,22 +207,22 @@ def group_members_for_admin(*, user: User, group: Group) -> tuple[list[User], in
 
 # The access-log actions that make up an account's sign-in history.
 SIGN_IN_ACTIONS = (
-    "login",
-    "login.failed",
-    "login.locked",
-    "logout",
-    "session.timeout",
-    "reauth",
-    "reauth.failed",
-    "otp.failed",
-    "password.changed",
+    AccessLog.Action.LOGIN,
+    AccessLog.Action.LOGIN_FAILED,
+    AccessLog.Action.LOGIN_LOCKED,
+    AccessLog.Action.LOGOUT,
+    AccessLog.Action.SESSION_TIMEOUT,
+    AccessLog.Action.REAUTH,
+    AccessLog.Action.REAUTH_FAILED,
+    AccessLog.Action.OTP_FAILED,
+    AccessLog.Action.PASSWORD_CHANGED,
 )
 
 
-def sign_in_history_for_admin(*, user: User, target: User) -> QuerySet[AccessLog]:
+def sign_in_history(*, target: User) -> QuerySet[AccessLog]:
     """``target``'s sign-in history, newest first (rows without a user id — a failed sign-in, say — match
-    on the user name). ``target`` comes from ``user_get_for_admin``, so the scope is already checked."""
-    del user  # the scope check happened when ``target`` was read
+    on the user name). The caller has checked that the reader may see it: the user themself, or a
+    security administrator who read ``target`` through ``user_get_for_admin``."""
     return AccessLog.objects.filter(
         Q(user_id=target.pk) | Q(user_id__isnull=True, username=target.username), action__in=SIGN_IN_ACTIONS
     ).order_by("-at", "-id")

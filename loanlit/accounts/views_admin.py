@@ -333,34 +333,30 @@ def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
-@require_recent_auth
-def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
+def _account_action(request: HttpRequest, pk: int, fn: Callable[..., Any], success: str) -> HttpResponse:
+    """A POST changing one account in scope through ``fn(actor=, user=)``, back to the account's page."""
     _require(request, MANAGE_USERS)
     actor = _actor(request)
     user = selectors.user_get_for_admin(user=actor, pk=pk)
-    url = reverse("accounts:admin_user_edit", args=[user.pk])
-    return _act(request, url, services.user_enable, _("Account enabled."), actor=actor, user=user)
+    return _act(request, reverse("accounts:admin_user_edit", args=[user.pk]), fn, success, actor=actor, user=user)
+
+
+@require_POST
+@require_recent_auth
+def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _account_action(request, pk, services.user_enable, _("Account enabled."))
 
 
 @require_POST
 @require_recent_auth
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, MANAGE_USERS)
-    actor = _actor(request)
-    user = selectors.user_get_for_admin(user=actor, pk=pk)
-    url = reverse("accounts:admin_user_edit", args=[user.pk])
-    return _act(request, url, services.user_unlock, _("Sign-in unlocked."), actor=actor, user=user)
+    return _account_action(request, pk, services.user_unlock, _("Sign-in unlocked."))
 
 
 @require_POST
 @require_recent_auth
 def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, MANAGE_USERS)
-    actor = _actor(request)
-    user = selectors.user_get_for_admin(user=actor, pk=pk)
-    url = reverse("accounts:admin_user_edit", args=[user.pk])
-    return _act(request, url, services.user_two_factor_reset, _("Two-factor sign-in removed."), actor=actor, user=user)
+    return _account_action(request, pk, services.user_two_factor_reset, _("Two-factor sign-in removed."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -388,7 +384,7 @@ def user_history(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, MANAGE_USERS)
     actor = _actor(request)
     user = selectors.user_get_for_admin(user=actor, pk=pk)
-    rows = selectors.sign_in_history_for_admin(user=actor, target=user)
+    rows = selectors.sign_in_history(target=user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/admin/user_history.html", {"subject": user, "page": page, "query": ""})
 

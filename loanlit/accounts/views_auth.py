@@ -18,12 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 
 from loanlit import audit
-from loanlit.accounts import services, two_factor
+from loanlit.accounts import selectors, services, two_factor
 from loanlit.accounts.forms_auth import CodeForm, ConfirmForm, PasswordChangeForm
 from loanlit.accounts.passwords import password_expired
 from loanlit.accounts.reauth import mark_authenticated, require_recent_auth
 from loanlit.accounts.receivers import STEP_ATTRIBUTE
-from loanlit.accounts.selectors_login import login_history_for_user
 from loanlit.core.errors import DomainError
 
 HISTORY_PAGE_SIZE = 25
@@ -180,5 +179,6 @@ def confirm(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    page = Paginator(login_history_for_user(user=request.user), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.sign_in_history(target=request.user)  # a user's own history
+    page = Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/history.html", {"page": page, "query": ""})

@@ -419,12 +419,6 @@ def _sealer_for(party: Party) -> subjects.Sealer:
     return sealer if isinstance(sealer, subjects.Sealer) else subjects.Sealer()
 
 
-def party_target(party: Party) -> audit.TargetRef:
-    """The audit target for a party: type and id only (the default repr would be the party's name,
-    stored in clear in the append-only audit and so never erasable)."""
-    return audit.TargetRef(type="parties.party", id=str(party.pk), repr=f"#{party.pk}")
-
-
 def _sealed_personal(sealer: subjects.Sealer, party: Party, value: Any) -> dict[str, Any] | None:
     """HMAC + mask of a personal value, the mask sealed (it shows some digits)."""
     if value is None:
@@ -563,15 +557,13 @@ def upsert_prepared(
     items: list[audit.AuditItem] = []
     for slot in new_slots if audit_created else ():
         items.append(
-            audit.AuditItem(
-                action="party.created", target=party_target(slot.party), stream=stream, changes=party_audit(slot.party)
-            )
+            audit.AuditItem(action="party.created", target=slot.party, stream=stream, changes=party_audit(slot.party))
         )
     for slot, contact in existing_contact_rows:
         items.append(
             audit.AuditItem(
                 action="party.contact_added",
-                target=party_target(slot.party),
+                target=slot.party,
                 stream=stream,
                 changes=_contact_audit(contact, sealer, slot.party),
             )
@@ -580,7 +572,7 @@ def upsert_prepared(
         items.append(
             audit.AuditItem(
                 action="party.merge_candidate_opened",
-                target=party_target(candidate.party),
+                target=candidate.party,
                 stream=stream,
                 changes={
                     "candidate": candidate.pk,
@@ -845,7 +837,7 @@ def party_update(*, actor: User | None, party: Party, version: int, **changes: A
     audit.record(
         actor=actor,
         action="party.updated",
-        target=party_target(locked),
+        target=locked,
         stream=audit.stream_key("creditor", locked.creditor_id),
         changes=diff,
     )
@@ -885,7 +877,7 @@ def party_contact_add(
     audit.record(
         actor=actor,
         action="party.contact_added",
-        target=party_target(party),
+        target=party,
         stream=audit.stream_key("creditor", party.creditor_id),
         changes=_contact_audit(contact, subjects.Sealer(), party) | {"superseded": superseded},
     )
@@ -928,7 +920,7 @@ def party_merge_resolve(
     audit.record(
         actor=actor,
         action="party.merge_resolved",
-        target=audit.TargetRef(type="parties.partymergecandidate", id=str(locked.pk), repr=f"#{locked.pk}"),
+        target=locked,
         stream=audit.stream_key("creditor", locked.creditor_id),
         changes=changes,
     )
@@ -1022,7 +1014,7 @@ def parties_anonymise(*, actor: User | None, parties: Sequence[Party], reason: s
             items.append(
                 audit.AuditItem(
                     action="party.anonymised",
-                    target=party_target(party),
+                    target=party,
                     stream=audit.stream_key("creditor", party.creditor_id),
                     changes={"reason": reason, "cleared": list(_ANONYMISED_FIELDS), "subject_key": "shredded"},
                 )
