@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "loanlit.workflow",
     "loanlit.collaboration",
     "loanlit.imports",
+    "loanlit.reports",
     "loanlit.demo",
 ]
 if TESTING:
@@ -603,3 +604,10 @@ SILENCED_SYSTEM_CHECKS = [
 # (loanlit/core/watermark.py).
 WATERMARK_PAGES = env_bool("WATERMARK_PAGES", True)
 # --- end block: deploy ---
+
+# --- block: reports (statistics summary tables, scheduled report e-mails) ---
+# Writes to a case refresh its statistics right after commit; bulk writes are caught by the scheduler's
+# incremental refresh every STATS_REFRESH_MINUTES and a full rebuild each night.
+STATS_REFRESH_ON_WRITE = env_bool("STATS_REFRESH_ON_WRITE", True)
+STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1, maximum=1440)
+# --- end block: reports ---

@@ -31,6 +31,7 @@ urlpatterns = [
     path("collaboration/", include("loanlit.collaboration.urls")),
     path("enforcement/", include("loanlit.enforcement.urls")),
     path("imports/", include("loanlit.imports.urls")),
+    path("", include("loanlit.reports.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 

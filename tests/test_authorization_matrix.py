@@ -589,6 +589,9 @@ for _rows in (
     "cases.tests.matrix_retention",
     "audit.tests.matrix_retention",
     "core.tests.matrix_protection",
+    "reports.tests.matrix_dashboard",
+    "reports.tests.matrix_management",
+    "reports.tests.matrix_builder",
 ):
     ROUTES.extend(importlib.import_module(f"loanlit.{_rows}").ROUTES)
 

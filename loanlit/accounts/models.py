@@ -89,3 +89,13 @@ class User(AbstractUser):
                 return True
             return code not in SECURITY_ADMIN_CODES and code not in AUDIT_CODES
         return self.role is not None and code in self.role.permissions
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        """A permission code (``accounts.permissions.PERMISSIONS``) answers as :meth:`has_code`, so
+        templates' ``"code" in perms`` follows the role and separation of duties; other Django
+        permissions keep Django's answer."""
+        from loanlit.accounts.permissions import PERMISSIONS
+
+        if perm in PERMISSIONS:
+            return self.has_code(perm)
+        return super().has_perm(perm, obj)

@@ -21,6 +21,7 @@ PERMISSIONS: Final = {
     "cases.edit": _("Edit cases in scope"),
     "personal_data.unmask": _("See unmasked personal data"),
     "reports.view": _("View statistics and reports"),
+    "reports.manage": _("Share saved reports with roles and schedule report e-mails"),
     "imports.run": _("Import loans, parties and balances"),
     "imports.progress": _("Import case progress for cases in scope"),
     "cases.export": _("Export case lists in scope"),
@@ -98,6 +99,11 @@ GRANTS_ADDED: Final = {
         "legal_manager": ("cases.share", "retention.manage"),
         "case_handler": ("cases.share",),
     },
+    "0009": {
+        "administrator": ("reports.manage",),
+        "legal_manager": ("reports.manage",),
+        "case_handler": ("reports.view",),
+    },
 }
 
 # Built-in roles whose holders are outside the bank (Role.is_external).
@@ -122,6 +128,7 @@ BUILTIN_ROLES: Final = {
             *WORKFLOW_CODES,
             "cases.share",
             "retention.manage",
+            "reports.manage",
         ),
     ),
     "case_handler": (
@@ -130,6 +137,7 @@ BUILTIN_ROLES: Final = {
             "cases.view",
             "cases.edit",
             "personal_data.unmask",
+            "reports.view",
             "imports.run",
             "imports.progress",
             "cases.export",

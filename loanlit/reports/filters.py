@@ -1,0 +1,57 @@
+"""The filters every statistics widget, report and drill-down shares (one dataclass, one query string).
+
+Parsed and validated from GET parameters by ``forms.StatsFilterForm`` (translated errors); turned back
+into a query string for drill-down links and exports by :meth:`StatsFilters.query`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from loanlit.reports.definitions import SUMMARY_FILTERS
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    creditor: int | None = None  # Creditor pk
+    unit: int | None = None  # OrgUnit pk: its subtree
+    period_from: date | None = None  # first filing month (the day is ignored: month precision)
+    period_to: date | None = None  # last filing month, inclusive
+    court: int | None = None
+    court_province: str = ""
+    borrower_province: str = ""
+    product: str = ""
+    cause: str = ""
+    handler: int | None = None
+    law_firm: int | None = None
+    stage: str = ""
+    position: str = ""
+    outcome: str = ""
+    open_only: bool = False
+
+    def active(self) -> dict[str, Any]:
+        """The filters that are set."""
+        return {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
+
+    @property
+    def summary_capable(self) -> bool:
+        """Whether the summary tables can answer (only creditor, unit and filing-month range set)."""
+        return set(self.active()) <= SUMMARY_FILTERS
+
+    def query(self, **extra: Any) -> str:
+        """``a=1&b=2`` of the set filters plus ``extra`` (for drill-down links and export URLs)."""
+        params: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value in (None, "", False):
+                continue
+            if isinstance(value, date):
+                value = value.strftime("%Y-%m")
+            elif value is True:
+                value = "1"
+            params[f.name] = value
+        params.update({k: v for k, v in extra.items() if v not in (None, "")})
+        return urlencode(params)

@@ -1,0 +1,1 @@
+"""Saved reports: which a user may see, run and edit (H5)."""

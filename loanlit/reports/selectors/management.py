@@ -1,0 +1,1 @@
+"""The fixed management reports (H4)."""

@@ -1,0 +1,1 @@
+"""Saved reports of the report builder (contract; implemented by H5)."""

@@ -1,0 +1,1 @@
+"""Scheduled report e-mails (H5)."""

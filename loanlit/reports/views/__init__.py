@@ -1,0 +1,1 @@
+"""Views of the reports app: thin (parse → access check → selector → render)."""
