@@ -90,7 +90,7 @@ class User(AbstractUser):
             return code not in SECURITY_ADMIN_CODES and code not in AUDIT_CODES
         return self.role is not None and code in self.role.permissions
 
-    def has_perm(self, perm: str, obj: object = None) -> bool:
+    def has_perm(self, perm: str, obj: models.Model | None = None) -> bool:
         """A permission code (``accounts.permissions.PERMISSIONS``) answers as :meth:`has_code`, so
         templates' ``"code" in perms`` follows the role and separation of duties; other Django
         permissions keep Django's answer."""

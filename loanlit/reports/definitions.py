@@ -58,7 +58,9 @@ ALL: Final = "all"  # the dimension of a cell's total row (key "")
 
 # Filters the summary tables answer (creditor, unit subtree, filing-month range). Any other filter makes
 # the figures come from live queries over CaseFact (exact, slower; the page says so).
-SUMMARY_FILTERS: Final = frozenset({"creditor", "unit", "period_from", "period_to"})
+SUMMARY_FILTERS: Final = frozenset({"creditor", "unit", "period_from", "period_to", "currency"})
+# Amounts are shown in one currency at a time (summary rows are per claim currency); CNY unless chosen.
+DEFAULT_CURRENCY: Final = "CNY"
 
 
 # --- measures --------------------------------------------------------------------------------------------
@@ -225,7 +227,7 @@ MEASURES: Final[dict[str, Measure]] = {
     for m in (
         Measure("cases", _("Cases"), "count", _("Cases opened, within the filters.")),
         Measure("open_cases", _("Open cases"), "count", _("Cases not closed.")),
-        Measure("claim", _("Claim"), "money", _("Claim totals of the cases (CNY cases only).")),
+        Measure("claim", _("Claim"), "money", _("Claim totals of the cases in the currency shown.")),
         Measure(
             "adjudicated",
             _("Adjudicated"),

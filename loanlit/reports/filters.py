@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from loanlit.reports.definitions import SUMMARY_FILTERS
+from loanlit.reports.definitions import DEFAULT_CURRENCY, SUMMARY_FILTERS
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,16 @@ class StatsFilters:
     position: str = ""
     outcome: str = ""
     open_only: bool = False
+    # The currency whose amounts are shown (cases in other currencies are counted, their amounts not added).
+    currency: str = DEFAULT_CURRENCY
 
     def active(self) -> dict[str, Any]:
-        """The filters that are set."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
+        """The filters that are set (the currency only when it is not the default)."""
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if v not in (None, "", False) and not (k == "currency" and v == DEFAULT_CURRENCY)
+        }
 
     @property
     def summary_capable(self) -> bool:
@@ -46,7 +52,7 @@ class StatsFilters:
         params: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value in (None, "", False):
+            if value in (None, "", False) or (f.name == "currency" and value == DEFAULT_CURRENCY):
                 continue
             if isinstance(value, date):
                 value = value.strftime("%Y-%m")

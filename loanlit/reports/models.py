@@ -14,8 +14,9 @@
   the incremental refresh.
 * ``SavedReport`` — a report-builder definition, shared with roles, optionally e-mailed on a schedule.
 
-Money columns are ``MoneyField`` (integer fen). Sums include CNY cases only: a foreign-currency case is
-counted in ``cases`` and ``foreign_cases`` but never added to a CNY amount.
+Money columns are ``MoneyField`` (integer fen). A summary row holds the cases of one claim currency, so
+amounts are never added across currencies: the statistics show one currency's amounts at a time (CNY by
+default) and count every case, whatever its currency (``foreign_cases``: those in another currency).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class CaseFact(models.Model):
     entered_enforcement = models.BooleanField(_("entered enforcement"), default=False)
     terminated_for_now = models.BooleanField(_("enforcement terminated for now (ever)"), default=False)
     written_off = models.BooleanField(_("written off"), default=False)
-    # Money (in ``currency``; the summaries add CNY only).
+    # Money, in ``currency`` (the case's claim currency).
     currency = CurrencyField()
     claim = MoneyField(_("claim total"), currency_field="currency", default=0)
     claim_principal = MoneyField(_("claimed principal"), currency_field="currency", default=0)
@@ -101,7 +102,11 @@ class CaseFact(models.Model):
         verbose_name = _("case statistics row")
         verbose_name_plural = _("case statistics rows")
         indexes = [
-            models.Index(fields=["creditor", "unit_path"], name="reports_fact_scope_idx"),
+            models.Index(
+                fields=["creditor", "unit_path"],
+                name="reports_fact_scope_idx",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+            ),
             models.Index(fields=["creditor", "unit_path", "cohort_month"], name="reports_fact_cell_idx"),
         ]
 
@@ -117,6 +122,7 @@ class SummaryRow(models.Model):
     cohort_month = models.DateField(_("filing month"))
     dimension = models.CharField(_("dimension"), max_length=20)
     key = models.CharField(_("key"), max_length=100, blank=True)
+    currency = CurrencyField(verbose_name=_("currency"))
     # Counts (one per case).
     cases = models.PositiveIntegerField(_("cases"), default=0)
     open_cases = models.PositiveIntegerField(_("open cases"), default=0)
@@ -133,7 +139,7 @@ class SummaryRow(models.Model):
     recovered_withdrawn = models.PositiveIntegerField(_("withdrawn after full payment"), default=0)
     withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
     pending = models.PositiveIntegerField(_("no trial outcome yet"), default=0)
-    # Money sums, CNY cases only.
+    # Money sums, in the row's currency.
     claim = MoneyField(_("claim total"), default=0)
     claim_principal = MoneyField(_("claimed principal"), default=0)
     adjudicated = MoneyField(_("adjudicated"), default=0)
@@ -159,10 +165,19 @@ class SummaryRow(models.Model):
         verbose_name_plural = _("summary rows")
         constraints = [
             models.UniqueConstraint(
-                fields=["creditor", "unit_path", "cohort_month", "dimension", "key"], name="reports_summary_unique"
+                fields=["creditor", "unit_path", "cohort_month", "dimension", "key", "currency"],
+                name="reports_summary_unique",
             )
         ]
-        indexes = [models.Index(fields=["dimension", "creditor", "unit_path"], name="reports_summary_dim_idx")]
+        # varchar_pattern_ops: PostgreSQL uses the index for the unit-path prefix (LIKE 'path%') whatever the
+        # database collation; other databases ignore opclasses.
+        indexes = [
+            models.Index(
+                fields=["dimension", "creditor", "unit_path"],
+                name="reports_summary_dim_idx",
+                opclasses=["varchar_ops", "int8_ops", "varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_path} {self.cohort_month} {self.dimension}={self.key}"
@@ -188,7 +203,13 @@ class CycleDays(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["creditor", "unit_path", "milestone", "days"], name="reports_cycle_unique")
         ]
-        indexes = [models.Index(fields=["milestone", "creditor", "unit_path"], name="reports_cycle_idx")]
+        indexes = [
+            models.Index(
+                fields=["milestone", "creditor", "unit_path"],
+                name="reports_cycle_idx",
+                opclasses=["varchar_ops", "int8_ops", "varchar_pattern_ops"],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_path} {self.milestone} {self.days}: {self.cases}"
@@ -209,6 +230,13 @@ class LoanDefaultMonth(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["creditor", "unit_path", "province", "month"], name="reports_default_month_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["creditor", "unit_path"],
+                name="reports_default_scope_idx",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
             )
         ]
 

@@ -18,20 +18,18 @@ from typing import Any, Final
 import xlsxwriter
 
 from loanlit.core import money as m
+from loanlit.core.spreadsheets import (
+    BOM,
+    XLSX_DATE_FORMAT,
+    XLSX_MONEY_FORMAT,
+    XLSX_TEXT_OPTIONS,
+    neutralise,
+    sheet_name,
+)
 from loanlit.core.watermark import xlsx_watermark_xlsxwriter
 from loanlit.imports.exports.columns import CODE, DATE, MONEY, Column
 
-BOM: Final = "\ufeff"
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 CSV_ROWS_PER_WRITE: Final = 200
-XLSX_MONEY_FORMAT: Final = "#,##0.00"
-XLSX_DATE_FORMAT: Final = "yyyy-mm-dd"
-SHEET_NAME_FORBIDDEN: Final = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-
-
-def neutralise(text: str) -> str:
-    """A text cell that cannot start a formula in a spreadsheet."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_cell(value: Any, column: Column) -> str:
@@ -74,11 +72,6 @@ def csv_chunks(
         on_finish(written, completed)
 
 
-def sheet_name(title: str) -> str:
-    """A valid worksheet name (at most 31 characters, none of []:*?/\\)."""
-    return (title.translate(SHEET_NAME_FORBIDDEN).strip() or "Sheet1")[:31]
-
-
 def write_xlsx(
     path: str,
     *,
@@ -94,12 +87,7 @@ def write_xlsx(
     no more memory than one. ``on_row(rows_so_far)`` runs after every row (progress, cancel checks).
     ``watermark``: who exported it and when (loanlit.core.watermark), in the page header and properties.
     """
-    options = {
-        "constant_memory": True,
-        "strings_to_numbers": False,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-    }
+    options = {"constant_memory": True, **XLSX_TEXT_OPTIONS}
     workbook = xlsxwriter.Workbook(path, options)
     try:
         sheet = workbook.add_worksheet(sheet_name(title))
