@@ -6,6 +6,8 @@
 * ``SummaryRow`` — the facts of one cell (creditor, leaf unit path, filing month) summed per dimension
   key (``definitions.DIMENSIONS``; dimension ``all`` with key ``""`` is the cell's total). A user scoped
   by unit sums the rows whose ``unit_path`` starts with theirs: the roll-up by unit path.
+* ``UnitSummaryRow`` — the same sums without the filing month (per creditor × leaf unit × currency ×
+  dimension key): the breakdowns of a dashboard without a filing-month filter read these.
 * ``CycleDays`` — how many cases of a (creditor, leaf unit) took N days to a milestone: medians are
   exact from these counts.
 * ``LoanDefaultMonth`` — loans that fell overdue per (creditor, unit, province, month): the regional
@@ -114,12 +116,14 @@ class CaseFact(models.Model):
         return str(self.case_id)
 
 
-class SummaryRow(models.Model):
+class SummaryMeasures(models.Model):
+    """What every summary row has: its leaf unit, dimension key and claim currency, and the measure sums
+    (the ``definitions.Measures`` fields) of its cases, in that currency."""
+
     creditor = models.ForeignKey(
         "core.Creditor", verbose_name=_("creditor"), on_delete=models.CASCADE, related_name="+"
     )
     unit_path = models.CharField(_("unit path"), max_length=255)
-    cohort_month = models.DateField(_("filing month"))
     dimension = models.CharField(_("dimension"), max_length=20)
     key = models.CharField(_("key"), max_length=100, blank=True)
     currency = CurrencyField(verbose_name=_("currency"))
@@ -161,6 +165,15 @@ class SummaryRow(models.Model):
     close_n = models.PositiveIntegerField(_("cases closed"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class SummaryRow(SummaryMeasures):
+    """One cell's cases (creditor × leaf unit × filing month × claim currency) summed per dimension key."""
+
+    cohort_month = models.DateField(_("filing month"))
+
+    class Meta:
         verbose_name = _("summary row")
         verbose_name_plural = _("summary rows")
         constraints = [
@@ -181,6 +194,30 @@ class SummaryRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_path} {self.cohort_month} {self.dimension}={self.key}"
+
+
+class UnitSummaryRow(SummaryMeasures):
+    """SummaryRow without the filing month: one leaf unit's cases (per claim currency) summed per dimension
+    key. Answers every breakdown without a filing-month filter with a few dozen times fewer rows."""
+
+    class Meta:
+        verbose_name = _("unit summary row")
+        verbose_name_plural = _("unit summary rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "unit_path", "dimension", "key", "currency"], name="reports_unit_summary_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["dimension", "creditor", "unit_path"],
+                name="reports_unit_summary_dim_idx",
+                opclasses=["varchar_ops", "int8_ops", "varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_path} {self.dimension}={self.key}"
 
 
 class CycleDays(models.Model):

@@ -100,6 +100,8 @@ def test_open_filter_drill_down_and_export_the_dashboard(browser, live_server, p
         assert _figure(page, "claim") == "20,345.67"
         assert _figure(page, "recovered") == "5,000.00"
         page.screenshot(path=str(ARTIFACTS / "dashboard-desktop.png"), full_page=True)
+        # The navigation bar (with the Statistics menu) fits a desktop screen: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
         # A filter narrows every figure: the court's province Beijing leaves BJ-1.
         page.locator("#stats-filters summary").click()

@@ -64,7 +64,15 @@ from loanlit.reports.definitions import (
     province_label,
 )
 from loanlit.reports.filters import StatsFilters
-from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, OutcomeClass, SummaryRow, SummaryState
+from loanlit.reports.models import (
+    CaseFact,
+    CycleDays,
+    LoanDefaultMonth,
+    OutcomeClass,
+    SummaryRow,
+    SummaryState,
+    UnitSummaryRow,
+)
 from loanlit.reports.selectors.measures import (
     AGG,
     COUNT_CONDITIONS,
@@ -229,6 +237,19 @@ def _sees_cases(user: Any) -> bool:
 
 
 def _scope(user: Any, filters: StatsFilters) -> _Scope:
+    """The user's scope for these filters, built once per request (cached on the user object, like the
+    creditors and team cases it is made of): a dashboard asks for it once per widget."""
+    cache: dict[StatsFilters, _Scope] | None = getattr(user, "_stats_scopes", None)
+    if cache is None:
+        cache = {}
+        if getattr(user, "is_authenticated", False):
+            user._stats_scopes = cache
+    if filters not in cache:
+        cache[filters] = _build_scope(user, filters)
+    return cache[filters]
+
+
+def _build_scope(user: Any, filters: StatsFilters) -> _Scope:
     filter_path = _unit_path(user, filters.unit) if filters.unit is not None else None
     period = filters.period_from is not None or filters.period_to is not None
     if not _sees_cases(user) or (filters.unit is not None and filter_path is None):
@@ -291,11 +312,20 @@ def _summary_sums(currency: str) -> dict[str, Sum]:
     return sums
 
 
+def _summary_rows(scope: _Scope, *group_by: str) -> QuerySet[Any]:
+    """The summary table that answers: the rows without the filing month (UnitSummaryRow, far fewer) unless a
+    filing-month filter is set or the figures are grouped by month."""
+    if scope.period or "cohort_month" in group_by:
+        return SummaryRow.objects.all()
+    return UnitSummaryRow.objects.all()
+
+
 def _summary_grouped(scope: _Scope, dimension: str, *group_by: str) -> Iterable[dict[str, Any]]:
     if scope.summary is None:
         return []
     return (
-        SummaryRow.objects.filter(scope.summary, dimension=dimension)
+        _summary_rows(scope, *group_by)
+        .filter(scope.summary, dimension=dimension)
         .order_by()
         .values(*group_by)
         .annotate(**_summary_sums(scope.currency))
@@ -384,7 +414,7 @@ def currencies_for_user(*, user: Any) -> list[str]:
     if not _sees_cases(user):
         return [DEFAULT_CURRENCY]
     counts = (
-        SummaryRow.objects.filter(dimension=ALL, creditor_id__in=creditor_ids_for(user))
+        UnitSummaryRow.objects.filter(dimension=ALL, creditor_id__in=creditor_ids_for(user))
         .order_by()
         .values("currency")
         .annotate(n=Sum("cases"))
@@ -405,7 +435,7 @@ def stats_for_user(*, user: Any, filters: StatsFilters) -> Stats:
     totals = Measures()
     if scope.summary is not None:
         totals = measures_of(
-            SummaryRow.objects.filter(scope.summary, dimension=ALL).aggregate(**_summary_sums(scope.currency))
+            _summary_rows(scope).filter(scope.summary, dimension=ALL).aggregate(**_summary_sums(scope.currency))
         )
     as_of = SummaryState.objects.filter(name=SUMMARY_STATE).values_list("refreshed_at", flat=True).first()
     return Stats(totals=totals + live, as_of=as_of, live=False, extra={"live_cases": live.cases})

@@ -23,7 +23,7 @@ from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth
 
 from loanlit.loans.models import LoanContract
 from loanlit.reports.definitions import ALL, COUNT_MEASURES, DIMENSIONS, MONEY_MEASURES, STORED_DIMENSIONS
-from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, SummaryRow
+from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, SummaryRow, UnitSummaryRow
 from loanlit.reports.selectors.measures import MILESTONES, measure_aggregates, milestone_reached, milestone_span
 
 Cell = tuple[int, str, date]  # (creditor_id, unit_path, cohort_month)
@@ -40,6 +40,7 @@ SUMMARY_COLUMNS: Final = (
     *COUNT_MEASURES,
     *MONEY_MEASURES,
 )
+UNIT_SUMMARY_COLUMNS: Final = tuple(c for c in SUMMARY_COLUMNS if c != "cohort_month")
 CYCLE_COLUMNS: Final = ("creditor_id", "unit_path", "milestone", "days", "cases")
 DEFAULT_COLUMNS: Final = ("creditor_id", "unit_path", "province", "month", "loans")
 
@@ -71,28 +72,22 @@ def _dimension_key(dimension: str) -> Any:
     return F(column)
 
 
-def _write_summaries(facts: QuerySet[CaseFact]) -> int:
-    """SummaryRow rows for the cells of ``facts``: the "all" total plus one per stored dimension key, per
-    claim currency."""
+def _write_summaries(facts: QuerySet[CaseFact], *, monthly: bool = True) -> int:
+    """Summary rows for the cells of ``facts``: the "all" total plus one per stored dimension key, per
+    claim currency — SummaryRow per filing month (``monthly``), else UnitSummaryRow per leaf unit."""
     written = 0
     aggregates = measure_aggregates(None)  # one row per currency: amounts are never added across currencies
+    cell = ("creditor_id", "unit_path", "cohort_month") if monthly else ("creditor_id", "unit_path")
+    model, columns = (SummaryRow, SUMMARY_COLUMNS) if monthly else (UnitSummaryRow, UNIT_SUMMARY_COLUMNS)
     for dimension in (ALL, *STORED_DIMENSIONS):
         key = Value("") if dimension == ALL else _dimension_key(dimension)
         grouped = (
             facts.order_by()
-            .values("creditor_id", "unit_path", "cohort_month", "currency", dimension_key=key)
+            .values(*cell, "currency", dimension_key=key)
             .annotate(dimension_code=Value(dimension), **aggregates)
-            .values(
-                "creditor_id",
-                "unit_path",
-                "cohort_month",
-                "dimension_code",
-                "dimension_key",
-                "currency",
-                *aggregates.keys(),
-            )
+            .values(*cell, "dimension_code", "dimension_key", "currency", *aggregates.keys())
         )
-        written += _insert_select(SummaryRow, SUMMARY_COLUMNS, grouped)
+        written += _insert_select(model, columns, grouped)
     return written
 
 
@@ -117,10 +112,16 @@ def cells_refresh(*, cells: Iterable[Cell]) -> int:
 
     A cell without facts any more (its last case moved or was deleted) simply loses its rows."""
     written = 0
-    for chunk in _chunks(sorted(set(cells)), CELL_CHUNK):
+    cells = sorted(set(cells))
+    for chunk in _chunks(cells, CELL_CHUNK):
         where = reduce(or_, (Q(creditor_id=c, unit_path=p, cohort_month=m) for c, p, m in chunk))
         SummaryRow.objects.filter(where).delete()
         written += _write_summaries(CaseFact.objects.filter(where))
+    # The leaf units' rows without the month: recomputed over the unit's facts of every month.
+    for chunk in _chunks(sorted({(c, p) for c, p, _m in cells}), CELL_CHUNK):
+        where = reduce(or_, (Q(creditor_id=c, unit_path=p) for c, p in chunk))
+        UnitSummaryRow.objects.filter(where).delete()
+        written += _write_summaries(CaseFact.objects.filter(where), monthly=False)
     return written
 
 
@@ -140,8 +141,10 @@ def summaries_rebuild_all() -> int:
     """Every SummaryRow and CycleDays row from CaseFact (set-based, nothing held in memory); returns rows
     written."""
     SummaryRow.objects.all().delete()
+    UnitSummaryRow.objects.all().delete()
     CycleDays.objects.all().delete()
-    return _write_summaries(CaseFact.objects.all()) + _write_cycles(CaseFact.objects.all())
+    facts = CaseFact.objects.all()
+    return _write_summaries(facts) + _write_summaries(facts, monthly=False) + _write_cycles(facts)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ import pytest
 
 from loanlit.cases.tests import factories as case_factories
 from loanlit.reports.definitions import STORED_DIMENSIONS
-from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, SummaryRow
+from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, SummaryRow, UnitSummaryRow
 from loanlit.reports.services import summaries
 from loanlit.reports.tests.stats_factories import as_dict, make_case, make_court, make_fact, reference_measures
 
@@ -144,7 +144,9 @@ def test_cells_refresh_sums_every_measure_of_the_cell_exactly(personas, cells):
     # Only the refreshed cell: "all" + one row per key of every stored dimension.
     assert not SummaryRow.objects.filter(cohort_month=FEB).exists()
     assert not SummaryRow.objects.filter(unit_path=p.beijing_chaoyang.path).exists()
-    assert written == SummaryRow.objects.count()
+    # ... and its leaf unit's rows without the month (every month of the unit's facts).
+    assert set(UnitSummaryRow.objects.values_list("unit_path", flat=True)) == {p.beijing.path}
+    assert written == SummaryRow.objects.count() + UnitSummaryRow.objects.count()
 
 
 def test_dimension_rows_split_the_cell_by_key(personas, cells):
@@ -181,8 +183,10 @@ def test_cells_refresh_replaces_the_rows_and_empties_a_cell_without_facts(person
     assert _row(p.beijing.path, FEB).claim == Decimal("3.00")
     assert SummaryRow.objects.filter(cohort_month=FEB, dimension="all").count() == 1
     CaseFact.objects.filter(pk=cells["feb"].pk).delete()
-    assert summaries.cells_refresh(cells=[cell]) == 0
+    # Only the unit rows are written again (from the unit's January facts); the February cell is gone.
+    assert summaries.cells_refresh(cells=[cell]) == UnitSummaryRow.objects.filter(unit_path=p.beijing.path).count()
     assert not SummaryRow.objects.filter(cohort_month=FEB).exists()
+    assert UnitSummaryRow.objects.get(unit_path=p.beijing.path, dimension="all", currency="CNY").cases == 2
 
 
 def test_cycles_refresh_counts_cases_per_day_span(personas, cells):
@@ -209,15 +213,26 @@ def test_full_rebuild_equals_the_per_cell_refresh(personas, cells):
     summaries.cycles_refresh(units={(c, u) for c, u, _m in all_cells})
 
     def snapshot():
-        rows = SummaryRow.objects.values()
-        summary = sorted(tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows)
+        def rows(model):
+            return sorted(tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in model.objects.values())
+
         cycles = sorted(CycleDays.objects.values_list("creditor_id", "unit_path", "milestone", "days", "cases"))
-        return summary, cycles
+        return rows(SummaryRow), rows(UnitSummaryRow), cycles
 
     before = snapshot()
     written = summaries.summaries_rebuild_all()
     assert snapshot() == before
-    assert written == SummaryRow.objects.count() + CycleDays.objects.count()
+    assert written == SummaryRow.objects.count() + UnitSummaryRow.objects.count() + CycleDays.objects.count()
+    # A unit row is its monthly rows added up (same unit, dimension, key and currency).
+    monthly: dict = {}
+    for row in SummaryRow.objects.all():
+        group = (row.creditor_id, row.unit_path, row.dimension, row.key, row.currency)
+        monthly.setdefault(group, []).append(row)
+    units = {(r.creditor_id, r.unit_path, r.dimension, r.key, r.currency): r for r in UnitSummaryRow.objects.all()}
+    assert set(units) == set(monthly)
+    for group, rows in monthly.items():
+        for name in as_dict(reference_measures([])):
+            assert getattr(units[group], name) == sum(getattr(r, name) for r in rows), (group, name)
     # The rolled-up Beijing subtree in January = the reference over its facts.
     jan = SummaryRow.objects.filter(unit_path__startswith=p.beijing.path, cohort_month=JAN, dimension="all")
     assert sorted(jan.values_list("unit_path", "currency")) == [
@@ -249,12 +264,13 @@ def test_cells_refresh_takes_a_fixed_number_of_queries(personas, django_assert_n
     for i in range(2):
         make_fact(make_case(p.creditor, p.beijing, opened_on=dt.date(2026, 1, 5 + i)), claim="1.00")
     cell = (p.creditor.pk, p.beijing.path, JAN)
-    # delete + one INSERT … SELECT for "all" and each of the 10 stored dimensions, inside one savepoint
-    with django_assert_num_queries(14):
+    # Twice (the cell's monthly rows, then its unit's rows without the month): a delete and one
+    # INSERT … SELECT for "all" and each of the 10 stored dimensions; inside one savepoint.
+    with django_assert_num_queries(26):
         summaries.cells_refresh(cells=[cell])
     for i in range(18):
         make_fact(make_case(p.creditor, p.beijing, opened_on=dt.date(2026, 1, 7 + i)), claim="1.00")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(26):
         summaries.cells_refresh(cells=[cell])
     assert _row(p.beijing.path, JAN).claim == Decimal("20.00")
 
