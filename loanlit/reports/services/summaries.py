@@ -112,14 +112,15 @@ def cells_refresh(*, cells: Iterable[Cell]) -> int:
 
     A cell without facts any more (its last case moved or was deleted) simply loses its rows."""
     written = 0
-    cells = sorted(set(cells))
-    for chunk in _chunks(cells, CELL_CHUNK):
+    wanted = sorted(set(cells))
+    for chunk in _chunks(wanted, CELL_CHUNK):
         where = reduce(or_, (Q(creditor_id=c, unit_path=p, cohort_month=m) for c, p, m in chunk))
         SummaryRow.objects.filter(where).delete()
         written += _write_summaries(CaseFact.objects.filter(where))
     # The leaf units' rows without the month: recomputed over the unit's facts of every month.
-    for chunk in _chunks(sorted({(c, p) for c, p, _m in cells}), CELL_CHUNK):
-        where = reduce(or_, (Q(creditor_id=c, unit_path=p) for c, p in chunk))
+    units: list[UnitKey] = sorted({(c, p) for c, p, _m in wanted})
+    for unit_chunk in _chunks(units, CELL_CHUNK):
+        where = reduce(or_, (Q(creditor_id=c, unit_path=p) for c, p in unit_chunk))
         UnitSummaryRow.objects.filter(where).delete()
         written += _write_summaries(CaseFact.objects.filter(where), monthly=False)
     return written
