@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from loanlit.cases.positions import POSITION_LABELS
 from loanlit.core.errors import DomainError
 from loanlit.reports.definitions import DIMENSIONS, MEASURES, PROVINCES
-from loanlit.reports.filters import StatsFilters
+from loanlit.reports.filters import StatsFilters, key_pk
 from loanlit.reports.models import OutcomeClass
 
 MAX_DIMENSIONS: Final = 2
@@ -73,7 +73,7 @@ def _positive_int(raw: Any) -> int:
         raise ValueError(raw)
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
+    elif isinstance(raw, str) and key_pk(raw) is not None:
         value = int(raw.strip())
     else:
         raise ValueError(raw)

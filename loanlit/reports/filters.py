@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import date
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from loanlit.reports.definitions import DEFAULT_CURRENCY, SUMMARY_FILTERS
@@ -61,3 +61,15 @@ class StatsFilters:
             params[f.name] = value
         params.update({k: v for k, v in extra.items() if v not in (None, "")})
         return urlencode(params)
+
+
+MAX_ID_DIGITS: Final = 18  # any 18-digit number fits a 64-bit row id
+
+
+def key_pk(key: str) -> int | None:
+    """A bucket key or parameter naming a row id: ASCII digits that fit a 64-bit id, else None (so "²",
+    "٣" or a 30-digit number is no id rather than an error)."""
+    text = key.strip() if isinstance(key, str) else ""
+    if text and len(text) <= MAX_ID_DIGITS and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loanlit.accounts.selectors import org_units_visible_to
 from loanlit.cases import selectors as case_selectors
-from loanlit.cases.models import CaseStage, Court, LawFirm
+from loanlit.cases.models import CaseStage, Court
 from loanlit.cases.positions import POSITION_LABELS
 from loanlit.cases.templatetags.case_format import cause_label, money
 from loanlit.loans.models import LoanContract
@@ -32,7 +34,7 @@ from loanlit.reports.definitions import (
     UNKNOWN_LABEL,
     province_label,
 )
-from loanlit.reports.filters import StatsFilters
+from loanlit.reports.filters import StatsFilters, key_pk
 from loanlit.reports.models import CycleDays, OutcomeClass
 from loanlit.reports.selectors import stats
 
@@ -119,7 +121,7 @@ WIDGETS: Final[dict[str, Widget]] = {
             AGING,
             "bar",
             _("Age"),
-            measures=("open_cases", "claim"),
+            measures=("open_cases",),
             chart_measures=("open_cases",),
             notes=(AGING_NOTE,),
         ),
@@ -263,8 +265,16 @@ def display(value: Any, kind: str) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=512)
+def _drill_base(filters: StatsFilters) -> str:
+    """The drill-down URL with the filters' query (a dashboard builds hundreds of links on one filter set)."""
+    query = filters.query()
+    return reverse("reports:drilldown") + "?" + (query + "&" if query else "")
+
+
 def drill_url(filters: StatsFilters, *, dimension: str = "", key: str = "", measure: str = "") -> str:
-    return reverse("reports:drilldown") + "?" + filters.query(dimension=dimension, key=key, measure=measure)
+    extra = urlencode({k: v for k, v in (("dimension", dimension), ("key", key), ("measure", measure)) if v})
+    return (_drill_base(filters) + extra).rstrip("&?")
 
 
 def measure_columns(codes: tuple[str, ...]) -> list[Column]:
@@ -439,7 +449,7 @@ def bucket_label(dimension: str, key: str, *, user: Any) -> str:
     """The bucket's name for the drill-down heading (reference data, or what the user may see)."""
     if not key:
         return str(UNKNOWN_LABEL)
-    pk = int(key) if key.isdigit() else None
+    pk = key_pk(key)
     found: Any = None
     if dimension in ("court_province", "borrower_province"):
         return province_label(key)
@@ -460,7 +470,7 @@ def bucket_label(dimension: str, key: str, *, user: Any) -> str:
     elif dimension == "court" and pk is not None:
         found = Court.objects.filter(pk=pk).first()
     elif dimension == "law_firm" and pk is not None:
-        found = LawFirm.objects.filter(pk=pk).first()
+        found = case_selectors.law_firms_for_user(user=user).filter(pk=pk).first()
     elif dimension == "handler" and pk is not None:
         found = case_selectors.handler_choices(user=user).filter(pk=pk).first()
     elif dimension == "branch":

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -483,6 +484,9 @@ def report_export(request: HttpRequest, report: str, fmt: str) -> HttpResponse |
     if fmt not in ex.FORMATS:
         raise Http404(fmt)
     if spec.row_level:
+        # A list of cases leaves the application: the case-list export's permission, then the password again.
+        if not request.user.has_code("cases.export"):  # type: ignore[union-attr]
+            raise PermissionDenied
         response: HttpResponse | FileResponse = require_recent_auth(_export)(request, spec, fmt)
         return response
     return _export(request, spec, fmt)
