@@ -946,7 +946,7 @@ def _drill(user: Any, dimension: str, key: str) -> tuple[Callable[[], object], A
     """Page 1 as the drill-down view builds it: the facts and stage joined, the borrowers prefetched."""
     from loanlit.cases import selectors as case_selectors
     from loanlit.reports.filters import StatsFilters
-    from loanlit.reports.selectors.stats import drilldown_for_user
+    from loanlit.reports.selectors.drilldown import drilldown_for_user
 
     filters = StatsFilters()
 

@@ -24,7 +24,7 @@ from loanlit.loans.models import LoanContract
 from loanlit.reports.definitions import DIMENSIONS, PROVINCES
 from loanlit.reports.filters import StatsFilters
 from loanlit.reports.models import OutcomeClass
-from loanlit.reports.selectors import stats
+from loanlit.reports.selectors import drilldown, stats
 
 FILTER_FIELDS: Final = tuple(f.name for f in dataclass_fields(StatsFilters))
 MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{2})$")
@@ -32,7 +32,7 @@ MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{2})$")
 AGING: Final = "aging"
 DRILL_DIMENSIONS: Final = (*DIMENSIONS, AGING)
 # Measures a drill-down may name: those the drill-down selector knows (rates give their denominator's cases).
-DRILL_MEASURES: Final = tuple(stats.DRILL_MEASURES)
+DRILL_MEASURES: Final = tuple(drilldown.DRILL_MEASURES)
 
 
 class MonthField(forms.Field):

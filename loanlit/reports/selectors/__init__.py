@@ -1,7 +1,10 @@
 """Reads of the statistics, always scoped to the user (DESIGN rule 2).
 
-* ``stats``      — dashboard figures: totals, breakdowns by dimension, trend, aging, cycle times, the
-                   regional overdue signal, the law-firm ranking, and the drill-down case list (helper H2).
-* ``management`` — the fixed management reports (helper H4).
-* ``builder``    — saved reports: who may see, run and edit them (helper H5).
+* ``measures``   — the aggregate expressions that turn CaseFact rows into Measures (summary and live alike).
+* ``stats``      — dashboard figures: the scope (summary rows + live extras), totals, breakdowns by
+                   dimension, aging, cycle times, the regional overdue signal, the law-firm ranking.
+* ``drilldown``  — the cases behind a figure.
+* ``crosstab``   — one or two dimensions at once (the report builder).
+* ``management`` — the fixed management reports.
+* ``builder``    — saved reports: who may see, run and edit them.
 """

@@ -5,7 +5,7 @@ works for at least one of the owner's creditors (a report shared with "case hand
 bank's case handlers). Everyone else gets 404, exactly like a missing id. Who may change it: its owner, or a
 holder of ``reports.manage`` who sees it.
 
-A report's figures are always computed in the VIEWER's scope (``stats.crosstab_for_user(user=viewer)``),
+A report's figures are always computed in the VIEWER's scope (``crosstab.crosstab_for_user(user=viewer)``),
 never the owner's: sharing a report shares its definition, not the owner's data.
 """
 
@@ -28,7 +28,7 @@ from loanlit.reports.builder_definition import Definition, definition_parse, fil
 from loanlit.reports.definitions import DIMENSIONS, MEASURES, Measures, province_label
 from loanlit.reports.filters import StatsFilters
 from loanlit.reports.models import OutcomeClass, SavedReport
-from loanlit.reports.selectors import stats
+from loanlit.reports.selectors import crosstab
 
 VIEW: Final = "reports.view"
 MANAGE: Final = "reports.manage"
@@ -108,7 +108,7 @@ def subscriber_candidates(owner: Any) -> QuerySet[User]:
 @dataclass
 class ReportResult:
     definition: Definition
-    rows: list[stats.CrossRow]
+    rows: list[crosstab.CrossRow]
     totals: Measures
     dimension_labels: list[str] = field(default_factory=list)
     measures: list[definitions.Measure] = field(default_factory=list)
@@ -120,9 +120,9 @@ class ReportResult:
 
 def definition_run(user: Any, definition: Definition) -> ReportResult:
     """The figures of ``definition`` within what ``user`` may see."""
-    rows: list[stats.CrossRow] = []
+    rows: list[crosstab.CrossRow] = []
     if definition.dimensions and definition.measures and may_view_reports(user):
-        rows = stats.crosstab_for_user(user=user, filters=definition.filters, dimensions=list(definition.dimensions))
+        rows = crosstab.crosstab_for_user(user=user, filters=definition.filters, dimensions=list(definition.dimensions))
     totals = Measures()
     for row in rows:
         totals = totals + row.measures

@@ -25,7 +25,7 @@ from loanlit.cases.selectors import keyset_page
 from loanlit.reports.definitions import DIMENSIONS, Measures
 from loanlit.reports.filters import StatsFilters
 from loanlit.reports.models import CaseFact, LoanDefaultMonth, SummaryRow, SummaryState
-from loanlit.reports.selectors import stats
+from loanlit.reports.selectors import crosstab, drilldown, stats
 from loanlit.reports.services import summaries
 from loanlit.reports.tests.stats_factories import (
     as_dict,
@@ -301,7 +301,7 @@ def test_every_user_counts_exactly_the_cases_they_may_see(world, force_live, nam
     force_live()
     assert as_dict(stats.stats_for_user(user=fresh(user), filters=NO_FILTERS).totals) == expected
     # and the drill-down lists exactly those cases
-    cases = set(stats.drilldown_for_user(user=fresh(user), filters=NO_FILTERS).values_list("pk", flat=True))
+    cases = set(drilldown.drilldown_for_user(user=fresh(user), filters=NO_FILTERS).values_list("pk", flat=True))
     assert cases == {f.case_id for f in visible_facts(w, name)}
 
 
@@ -343,7 +343,7 @@ def test_a_user_without_case_access_gets_nothing_and_nothing_is_written(world):
     assert [b.measures.cases for b in stats.aging_for_user(user=user, filters=NO_FILTERS, today=TODAY)] == [0] * 6
     assert [c.n for c in stats.cycle_times_for_user(user=user, filters=NO_FILTERS)] == [0, 0, 0]
     assert stats.firm_ranking_for_user(user=user, filters=NO_FILTERS) == []
-    assert not stats.drilldown_for_user(user=user, filters=NO_FILTERS).exists()
+    assert not drilldown.drilldown_for_user(user=user, filters=NO_FILTERS).exists()
     assert (SummaryRow.objects.count(), CaseFact.objects.count()) == before
 
 
@@ -612,7 +612,7 @@ def test_drilldown_lists_the_cases_behind_a_figure(world):
 
     def ids(**kwargs):
         filters = kwargs.pop("filters", NO_FILTERS)
-        qs = stats.drilldown_for_user(user=fresh(user), filters=filters, today=TODAY, **kwargs)
+        qs = drilldown.drilldown_for_user(user=fresh(user), filters=filters, today=TODAY, **kwargs)
         return [c.pk for c in qs]
 
     case = {name: getattr(w, name).case_id for name in ("bj1", "bj2", "cy1", "cy_usd", "gd1", "gd2")}
@@ -641,7 +641,7 @@ def test_drilldown_lists_the_cases_behind_a_figure(world):
 
 
 def test_drilldown_pages_with_the_case_list_keyset(world):
-    qs = stats.drilldown_for_user(user=fresh(world.p.legal_manager), filters=NO_FILTERS)
+    qs = drilldown.drilldown_for_user(user=fresh(world.p.legal_manager), filters=NO_FILTERS)
     first = keyset_page(qs, size=4)
     second = keyset_page(qs, after=first.next_after, size=4)
     assert len(first.items) == 4 and first.next_after is not None
@@ -658,7 +658,7 @@ def test_crosstab_one_and_two_dimensions_on_both_paths(world, force_live):
     w = world
     user = w.p.branch_manager
     pairs = [["court"], ["court", "cohort"], ["branch", "outcome"], ["cohort", "branch"], ["court", "outcome"]]
-    summary = {tuple(d): stats.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=d) for d in pairs}
+    summary = {tuple(d): crosstab.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=d) for d in pairs}
     by_month = [(r.key1, r.label2, r.measures.cases) for r in summary[("cohort", "branch")]]
     assert by_month == [
         ("2025-06", "Chaoyang sub-branch", 1),
@@ -677,12 +677,12 @@ def test_crosstab_one_and_two_dimensions_on_both_paths(world, force_live):
     assert (summary[("court",)][0].key1, summary[("court",)][0].key2) == (str(w.c1.pk), "")
     force_live()
     for dims in pairs:
-        live = stats.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=dims)
+        live = crosstab.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=dims)
         assert [(r.key1, r.key2, as_dict(r.measures)) for r in live] == [
             (r.key1, r.key2, as_dict(r.measures)) for r in summary[tuple(dims)]
         ], dims
     with pytest.raises(ValueError):
-        stats.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=["court", "cohort", "stage"])
+        crosstab.crosstab_for_user(user=fresh(user), filters=NO_FILTERS, dimensions=["court", "cohort", "stage"])
 
 
 # --- property: random portfolios ------------------------------------------------------------------------
@@ -776,7 +776,7 @@ def _dashboard(user) -> None:
     stats.cycle_times_for_user(user=user, filters=NO_FILTERS)
     stats.regional_signal_for_user(user=user, filters=NO_FILTERS, today=TODAY)
     stats.firm_ranking_for_user(user=user, filters=NO_FILTERS)
-    keyset_page(stats.drilldown_for_user(user=user, filters=NO_FILTERS, dimension="court", key=""), size=50)
+    keyset_page(drilldown.drilldown_for_user(user=user, filters=NO_FILTERS, dimension="court", key=""), size=50)
 
 
 def _dashboard_queries(user) -> int:

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from loanlit.accounts.models import User
 from loanlit.reports.filters import StatsFilters
-from loanlit.reports.selectors import stats
+from loanlit.reports.selectors import drilldown, stats
 from loanlit.reports.tests.portfolio import TODAY, TOTALS_A, build_portfolio
 from loanlit.reports.tests.stats_factories import as_dict
 
@@ -124,7 +124,7 @@ def test_branch_scope_and_drilldown_on_the_portfolio(portfolio):
     handler = fresh(p.personas.case_handler)
     totals = stats.stats_for_user(user=handler, filters=NO_FILTERS).totals
     assert (totals.cases, totals.foreign_cases, totals.claim) == (7, 1, D("376600.00"))
-    won = stats.drilldown_for_user(user=handler, filters=NO_FILTERS, dimension="outcome", key="won")
+    won = drilldown.drilldown_for_user(user=handler, filters=NO_FILTERS, dimension="outcome", key="won")
     assert sorted(won.values_list("pk", flat=True)) == sorted(p.ids("won", "zhongben", "usd"))
     other = fresh(p.personas.outsider_creditor)
     assert stats.stats_for_user(user=other, filters=NO_FILTERS).totals.claim == D("9000.00")
@@ -156,7 +156,7 @@ def test_amounts_in_another_currency_are_that_currency_only_and_every_case_still
     assert summary.recovery_rate == D("19.42")  # 2,000 / 10,300
     assert stats.currencies_for_user(user=fresh(user)) == ["CNY", "USD"]
     # The drill-down behind the USD "recovered" figure is the USD case alone.
-    cases = stats.drilldown_for_user(user=fresh(user), filters=usd, measure="recovered")
+    cases = drilldown.drilldown_for_user(user=fresh(user), filters=usd, measure="recovered")
     assert list(cases.values_list("pk", flat=True)) == [portfolio.cases["usd"].pk]
-    foreign = stats.drilldown_for_user(user=fresh(user), filters=usd, measure="foreign_cases")
+    foreign = drilldown.drilldown_for_user(user=fresh(user), filters=usd, measure="foreign_cases")
     assert foreign.count() == 9

@@ -24,6 +24,7 @@ from loanlit.reports.definitions import DIMENSIONS, MEASURES, OUTCOME_DEFINITION
 from loanlit.reports.forms import DrilldownForm, StatsFilterForm
 from loanlit.reports.models import OutcomeClass
 from loanlit.reports.selectors import stats
+from loanlit.reports.selectors.drilldown import drilldown_for_user
 
 VIEW_CODE: Final = "reports.view"
 PAGE_SIZE: Final = 50
@@ -107,7 +108,7 @@ def drilldown(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data if form.is_bound else {}
     filters = form.filters()
     dimension, key, measure = data.get("dimension") or "", data.get("key") or "", data.get("measure") or ""
-    qs = stats.drilldown_for_user(user=request.user, filters=filters, dimension=dimension, key=key, measure=measure)
+    qs = drilldown_for_user(user=request.user, filters=filters, dimension=dimension, key=key, measure=measure)
     qs = case_selectors.with_borrowers(qs.select_related("stage", "fact"))
     page = case_selectors.keyset_page(qs, after=data.get("after"), size=PAGE_SIZE)
     rows = case_selectors.decorate_borrowers(page.items)
