@@ -18,13 +18,14 @@ from operator import or_
 from typing import Any, Final, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Model, Q, QuerySet, Value
+from django.db.models import CharField, Count, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Substr, TruncMonth
 
+from loanlit.core.fields import MoneyField
 from loanlit.loans.models import LoanContract
 from loanlit.reports.definitions import ALL, COUNT_MEASURES, DIMENSIONS, MONEY_MEASURES, STORED_DIMENSIONS
 from loanlit.reports.models import CaseFact, CycleDays, LoanDefaultMonth, SummaryRow, UnitSummaryRow
-from loanlit.reports.selectors.measures import MILESTONES, measure_aggregates, milestone_reached, milestone_span
+from loanlit.reports.selectors.measures import AGG, MILESTONES, measure_aggregates, milestone_reached, milestone_span
 
 Cell = tuple[int, str, date]  # (creditor_id, unit_path, cohort_month)
 UnitKey = tuple[int, str]  # (creditor_id, unit_path)
@@ -72,13 +73,12 @@ def _dimension_key(dimension: str) -> Any:
     return F(column)
 
 
-def _write_summaries(facts: QuerySet[CaseFact], *, monthly: bool = True) -> int:
-    """Summary rows for the cells of ``facts``: the "all" total plus one per stored dimension key, per
-    claim currency — SummaryRow per filing month (``monthly``), else UnitSummaryRow per leaf unit."""
+def _write_summaries(facts: QuerySet[CaseFact]) -> int:
+    """SummaryRow rows for the cells of ``facts``: the "all" total plus one per stored dimension key, per
+    claim currency."""
     written = 0
     aggregates = measure_aggregates(None)  # one row per currency: amounts are never added across currencies
-    cell = ("creditor_id", "unit_path", "cohort_month") if monthly else ("creditor_id", "unit_path")
-    model, columns = (SummaryRow, SUMMARY_COLUMNS) if monthly else (UnitSummaryRow, UNIT_SUMMARY_COLUMNS)
+    cell = ("creditor_id", "unit_path", "cohort_month")
     for dimension in (ALL, *STORED_DIMENSIONS):
         key = Value("") if dimension == ALL else _dimension_key(dimension)
         grouped = (
@@ -87,8 +87,18 @@ def _write_summaries(facts: QuerySet[CaseFact], *, monthly: bool = True) -> int:
             .annotate(dimension_code=Value(dimension), **aggregates)
             .values(*cell, "dimension_code", "dimension_key", "currency", *aggregates.keys())
         )
-        written += _insert_select(model, columns, grouped)
+        written += _insert_select(SummaryRow, SUMMARY_COLUMNS, grouped)
     return written
+
+
+def _write_unit_summaries(rows: QuerySet[SummaryRow]) -> int:
+    """UnitSummaryRow rows as the sums of the leaf units' monthly SummaryRow rows (a unit's few hundred
+    monthly rows, not its thousands of facts: a write's refresh stays cheap in a large unit)."""
+    sums: dict[str, Any] = {AGG + name: Sum(name) for name in COUNT_MEASURES}
+    sums.update({AGG + name: Sum(name, output_field=MoneyField()) for name in MONEY_MEASURES})
+    key = ("creditor_id", "unit_path", "dimension", "key", "currency")
+    grouped = rows.order_by().values(*key).annotate(**sums).values(*key, *sums.keys())
+    return _insert_select(UnitSummaryRow, UNIT_SUMMARY_COLUMNS, grouped)
 
 
 def _write_cycles(facts: QuerySet[CaseFact]) -> int:
@@ -122,7 +132,7 @@ def cells_refresh(*, cells: Iterable[Cell]) -> int:
     for unit_chunk in _chunks(units, CELL_CHUNK):
         where = reduce(or_, (Q(creditor_id=c, unit_path=p) for c, p in unit_chunk))
         UnitSummaryRow.objects.filter(where).delete()
-        written += _write_summaries(CaseFact.objects.filter(where), monthly=False)
+        written += _write_unit_summaries(SummaryRow.objects.filter(where))
     return written
 
 
@@ -145,7 +155,8 @@ def summaries_rebuild_all() -> int:
     UnitSummaryRow.objects.all().delete()
     CycleDays.objects.all().delete()
     facts = CaseFact.objects.all()
-    return _write_summaries(facts) + _write_summaries(facts, monthly=False) + _write_cycles(facts)
+    monthly = _write_summaries(facts)
+    return monthly + _write_unit_summaries(SummaryRow.objects.all()) + _write_cycles(facts)
 
 
 @transaction.atomic
