@@ -6,8 +6,6 @@ a translated form error: the page shows it and no figures, never a server error.
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from typing import Any, Final
 
 from django import forms
@@ -18,29 +16,10 @@ from loanlit.cases.forms import StyledForm
 from loanlit.core.models import Creditor, OrgUnit
 from loanlit.reports.definitions import DEFAULT_CURRENCY
 from loanlit.reports.filters import StatsFilters
+from loanlit.reports.forms import MonthField
 from loanlit.reports.selectors import stats
 
-MONTH_RE: Final = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_DAYS: Final = 366
-
-
-class ReportMonthField(forms.CharField):
-    """A month as ``YYYY-MM`` (an ``<input type="month">``) → the first day of that month."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM", "maxlength": "7"})
-    default_error_messages = {"invalid": _("Enter a month as YYYY-MM, for example 2026-03.")}
-
-    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        match = MONTH_RE.match(text.strip())
-        if match is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        year, month = int(match.group(1)), int(match.group(2))
-        if not (1 <= month <= 12 and 1900 <= year <= 2999):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return date(year, month, 1)
 
 
 class ReportFilterForm(StyledForm):
@@ -48,9 +27,9 @@ class ReportFilterForm(StyledForm):
 
     creditor = forms.ModelChoiceField(label=_("Creditor"), queryset=Creditor.objects.none(), required=False)
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
-    period_from = ReportMonthField(label=_("Filed from (month)"), required=False)
-    period_to = ReportMonthField(label=_("Filed until (month)"), required=False)
-    month = ReportMonthField(label=_("Month"), required=False)
+    period_from = MonthField(label=_("Filed from (month)"), required=False)
+    period_to = MonthField(label=_("Filed until (month)"), required=False)
+    month = MonthField(label=_("Month"), required=False)
     days = forms.IntegerField(
         label=_("Within (days)"),
         required=False,

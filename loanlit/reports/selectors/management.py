@@ -34,6 +34,7 @@ from loanlit.reports.definitions import DAY_PLACES, DISPOSAL_METHODS, ZERO, Meas
 from loanlit.reports.filters import StatsFilters
 from loanlit.reports.models import CaseFact, SummaryState
 from loanlit.reports.selectors.measures import live_grouped, measures_of
+from loanlit.reports.selectors.stats import firm_rank_key
 
 # The trial-level proceedings (the design's "final trial outcome"): their judgments count in the monthly report.
 TRIAL_KINDS: Final = (
@@ -277,19 +278,7 @@ def firm_scorecard_for_user(*, user: Any, filters: StatsFilters) -> RecoveryRepo
         measures.recovery_days, measures.recovery_n = sum(spans), len(spans)
         rows.append(MeasuresRow(str(firm_id), names.get(firm_id, ""), measures, _median(spans)))
 
-    def rank(row: MeasuresRow) -> tuple[Any, ...]:
-        m = row.measures
-        return (
-            m.recovery_rate is None,
-            -(m.recovery_rate or 0),
-            m.mean_days_to_recovery is None,
-            m.mean_days_to_recovery or 0,
-            m.cost_ratio is None,
-            m.cost_ratio or 0,
-            row.label,
-        )
-
-    rows.sort(key=rank)
+    rows.sort(key=lambda row: firm_rank_key(row.measures, row.label))
     total = sum((row.measures for row in rows), Measures())
     return RecoveryReport(rows=rows, total=total, as_of=summaries_as_of())
 

@@ -634,22 +634,24 @@ def regional_signal_for_user(*, user: Any, filters: StatsFilters, today: date | 
     return sorted(out, key=lambda r: (not r.flagged, -r.this_month, -r.trailing_average, r.province))
 
 
+def firm_rank_key(m: Measures, name: str) -> tuple[Any, ...]:
+    """The law-firm order: best recovery rate first, then faster to first recovery, then cheaper; a firm
+    without a figure ranks after those with one."""
+    return (
+        m.recovery_rate is None,
+        -(m.recovery_rate or 0),
+        m.mean_days_to_recovery is None,
+        m.mean_days_to_recovery or 0,
+        m.cost_ratio is None,
+        m.cost_ratio or 0,
+        name,
+    )
+
+
 def firm_ranking_for_user(*, user: Any, filters: StatsFilters) -> list[FirmRank]:
     """Law firms by recovery rate (then speed: mean days to first recovery, then cost ratio); a figure
     without a denominator ranks after every firm that has one. Cases with no firm are left out."""
     buckets = breakdown_for_user(user=user, filters=filters, dimension="law_firm")
     ranks = [FirmRank(int(b.key), b.label, b.measures) for b in buckets if b.key]
 
-    def rank(r: FirmRank) -> tuple[Any, ...]:
-        m = r.measures
-        return (
-            m.recovery_rate is None,
-            -(m.recovery_rate or 0),
-            m.mean_days_to_recovery is None,
-            m.mean_days_to_recovery or 0,
-            m.cost_ratio is None,
-            m.cost_ratio or 0,
-            r.name,
-        )
-
-    return sorted(ranks, key=rank)
+    return sorted(ranks, key=lambda r: firm_rank_key(r.measures, r.name))
