@@ -1,4 +1,4 @@
-"""Scheduled report e-mails (H5): every hour, send the saved reports due today (weekly on Mondays, monthly
+"""Scheduled report e-mails: every hour, send the saved reports due today (weekly on Mondays, monthly
 on the 1st, Asia/Shanghai dates) that were not sent today, and retry their failed e-mails.
 
 Idempotent: each report is claimed with a conditional UPDATE of ``last_sent_on``, so a second run the same

@@ -1,4 +1,4 @@
-"""Saved reports: which a user may see, run and edit (H5).
+"""Saved reports: which a user may see, run and edit.
 
 Who sees a saved report: a user with ``reports.view`` who owns it, or whose role it is shared with and who
 works for at least one of the owner's creditors (a report shared with "case handlers" never reaches another

@@ -1,4 +1,4 @@
-"""The aggregate expressions that turn CaseFact rows into ``definitions.Measures`` (one home, helper H2).
+"""The aggregate expressions that turn CaseFact rows into ``definitions.Measures`` (one home).
 
 Both the summary tables (``services.summaries`` writes SummaryRow sums with these) and the live path of
 ``selectors.stats`` (the same expressions over a scoped CaseFact queryset) use them, so a figure is the

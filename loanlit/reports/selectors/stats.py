@@ -1,4 +1,4 @@
-"""Dashboard statistics for one user (helper H2).
+"""Dashboard statistics for one user.
 
 Scope split (the performance design of issue 11):
 

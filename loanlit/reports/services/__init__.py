@@ -1,6 +1,6 @@
 """Writes of the reports app (DESIGN rule 1).
 
-* ``facts``     — CaseFact rows from the cases' own tables; refresh on write, incremental, full (H1).
-* ``summaries`` — SummaryRow / CycleDays / LoanDefaultMonth from CaseFact and loans (H2).
-* ``saved``     — saved reports: create, edit, share with roles, schedule, delete (H5).
+* ``facts``     — CaseFact rows from the cases' own tables; refresh on write, incremental, full.
+* ``summaries`` — SummaryRow / CycleDays / LoanDefaultMonth from CaseFact and loans.
+* ``saved``     — saved reports: create, edit, share with roles, schedule, delete.
 """

@@ -1,4 +1,4 @@
-"""Summary tables from CaseFact (helper H2): SummaryRow, CycleDays and LoanDefaultMonth.
+"""Summary tables from CaseFact: SummaryRow, CycleDays and LoanDefaultMonth.
 
 Set-based: the database groups the facts (``GROUP BY`` creditor, leaf unit path, filing month and the
 dimension's column) with the aggregates of ``selectors.measures`` — the very expressions the live path

@@ -1,4 +1,4 @@
-"""Fixtures of the facts tests: the facts without the summaries (H2's functions replaced by recorders)."""
+"""Fixtures of the facts tests: the facts without the summaries (the summaries' functions replaced by recorders)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ class SummaryCalls:
 
 @pytest.fixture
 def no_summaries(monkeypatch) -> SummaryCalls:
-    """The facts tested alone: the summary functions (H2's) record what they were asked and do nothing."""
+    """The facts tested alone: the summary functions record what they were asked and do nothing."""
     calls = SummaryCalls()
 
     def cells_refresh(*, cells):

@@ -1,4 +1,4 @@
-"""Plain rows for the summary and statistics tests (helper H2): real Case rows, CaseFact rows with exact
+"""Plain rows for the summary and statistics tests: real Case rows, CaseFact rows with exact
 values written directly (the facts builder has its own tests), and a brute-force reference that sums
 facts in Python the way the definitions say."""
 

@@ -1,4 +1,4 @@
-"""Report builder views (H5): build and preview (GET with the definition in the query string), save (POST),
+"""Report builder views: build and preview (GET with the definition in the query string), save (POST),
 a saved report's page (table + bar chart), edit, delete and export (xlsx / CSV / PDF).
 
 Access: ``reports.view`` else 404 (like any page the user may not see); another user's private report is
