@@ -108,12 +108,22 @@ INSTALLED_APPS = [
     "loanlit.collaboration",
     "loanlit.imports",
     "loanlit.reports",
+    # Platform (issue 12): REST API, webhooks and API keys; backup and restore; health, metrics, status.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "loanlit.api",
+    "loanlit.backups",
+    "loanlit.ops",
     "loanlit.demo",
 ]
 if TESTING:
     INSTALLED_APPS.append("tests.testapp")
 
 MIDDLEWARE = [
+    # First: a request id for the logs and the X-Request-ID header, and the request-latency metric.
+    "loanlit.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -303,11 +313,21 @@ DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "loanlit@localhost")
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
 ROBOT_TIMEOUT_SECONDS = env_int("ROBOT_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 
+# LOANLIT_LOG_FORMAT=json: one JSON object per line with the request id and the user (loanlit/ops/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ConfigError(f"LOANLIT_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_context": {"()": "loanlit.ops.logs.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(user)s] %(message)s"},
+        "json": {"()": "loanlit.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
 }
 
@@ -611,3 +631,94 @@ WATERMARK_PAGES = env_bool("WATERMARK_PAGES", True)
 STATS_REFRESH_ON_WRITE = env_bool("STATS_REFRESH_ON_WRITE", True)
 STATS_REFRESH_MINUTES = env_int("STATS_REFRESH_MINUTES", 5, minimum=1, maximum=1440)
 # --- end block: reports ---
+# --- block: platform (issue 12: REST API, webhooks, drop folders, backups, health and metrics) ---
+# Cache: the database (embedded default, shared by every process) or Redis when LOANLIT_REDIS_URL is set.
+# The API's rate limits count in it. The database cache's table is created by a migration (loanlit.api).
+CACHE_TABLE = "loanlit_cache"
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50, minimum=1, maximum=1000)
+API_MAX_PAGE_SIZE = 500
+# Requests per period for each API key (a key's own rate_limit overrides it) and for signed-in users.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+API_USER_RATE_LIMIT = env_str("API_USER_RATE_LIMIT", "1200/min")
+for _rate_name, _rate in (
+    ("LOANLIT_API_RATE_LIMIT", API_RATE_LIMIT),
+    ("LOANLIT_API_USER_RATE_LIMIT", API_USER_RATE_LIMIT),
+):
+    _count, _, _period = _rate.partition("/")
+    if not _count.isdigit() or int(_count) < 1 or _period not in {"s", "sec", "m", "min", "h", "hour", "d", "day"}:
+        raise ConfigError(f"{_rate_name} must look like 600/min (per s, min, hour or day), not {_rate!r}.")
+API_KEY_DEFAULT_DAYS = env_int("API_KEY_DEFAULT_DAYS", 365, minimum=1, maximum=3650)
+IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30, minimum=1, maximum=3650)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an anonymous request gets 401 with WWW-Authenticate rather than 403.
+        "loanlit.api.authentication.ApiKeyAuthentication",
+        "loanlit.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "loanlit.api.permissions.RequiresCode",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "loanlit.api.pagination.CursorPagination",
+    "PAGE_SIZE": API_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["loanlit.api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_RATE_LIMIT, "api_user": API_USER_RATE_LIMIT},
+    "EXCEPTION_HANDLER": "loanlit.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Loanlit API",
+    "DESCRIPTION": "Loan litigation management: cases, proceedings, money and documents for other systems.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Outgoing webhooks (loanlit/api/webhooks): timeout per attempt, attempts before giving up (backoff doubles
+# from WEBHOOK_RETRY_SECONDS: 1 min, 2, 4 … capped at 6 hours), how long delivery rows are kept.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 60, minimum=1, maximum=86400)
+WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 90, minimum=1, maximum=3650)
+# Drop folders (loanlit/imports/dropfolders.py): every folder configured in the app lives under this root.
+DROP_ROOT = Path(env_str("DROP_ROOT", str(VAR_DIR / "drop"))).resolve()
+DROP_SCAN_SECONDS = env_int("DROP_SCAN_SECONDS", 60, minimum=5, maximum=86400)
+# Backups (loanlit/backups): archives go to BACKUP_DIR, outside the data directory; LOANLIT_BACKUP_KEY
+# ("kid:base64 of 32 bytes") encrypts them (AES-256-GCM); scheduled backups keep N daily, M weekly, K monthly.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups"))).resolve()
+if BACKUP_DIR.is_relative_to(Path(MEDIA_ROOT).resolve()):
+    raise ConfigError(f"LOANLIT_BACKUP_DIR ({BACKUP_DIR}) must be outside LOANLIT_MEDIA_ROOT.")
+BACKUP_KEY = env_secret("BACKUP_KEY")
+BACKUP_SCHEDULE = env_bool("BACKUP_SCHEDULE", not TESTING)
+BACKUP_HOUR = env_int("BACKUP_HOUR", 2, minimum=0, maximum=23)
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7, minimum=0, maximum=365)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4, minimum=0, maximum=520)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12, minimum=0, maximum=1200)
+# Operations (loanlit/ops): Prometheus metrics at /metrics; with LOANLIT_METRICS_TOKEN set, the scraper
+# must send it as a bearer token. Under gunicorn, PROMETHEUS_MULTIPROC_DIR (set by scripts/serve.sh) makes
+# the request metrics multi-process safe. A worker whose heartbeat is older than this fails /readyz.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+WORKER_HEARTBEAT_MAX_SECONDS = env_int("WORKER_HEARTBEAT_MAX_SECONDS", 300, minimum=10, maximum=86400)
+# --- end block: platform ---

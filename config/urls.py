@@ -32,6 +32,11 @@ urlpatterns = [
     path("enforcement/", include("loanlit.enforcement.urls")),
     path("imports/", include("loanlit.imports.urls")),
     path("", include("loanlit.reports.urls")),
+    # Platform (issue 12): health and metrics at the root, the REST API, integration and backup pages.
+    path("", include("loanlit.ops.urls")),
+    path("api/", include("loanlit.api.urls")),
+    path("integration/", include("loanlit.api.urls_admin")),
+    path("backups/", include("loanlit.backups.urls")),
     path("i18n/setlang/", core_views.public(require_POST(set_language)), name="set_language"),
 ]
 

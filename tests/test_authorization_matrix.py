@@ -592,6 +592,12 @@ for _rows in (
     "reports.tests.matrix_dashboard",
     "reports.tests.matrix_management",
     "reports.tests.matrix_builder",
+    # Issue 12: platform pages (the /api/ routes have their own matrix: loanlit/api/tests/test_api_matrix.py).
+    "ops.tests.matrix",
+    "api.tests.matrix_keys",
+    "api.tests.matrix_webhooks",
+    "backups.tests.matrix",
+    "imports.tests.matrix_drop",
 ):
     ROUTES.extend(importlib.import_module(f"loanlit.{_rows}").ROUTES)
 
@@ -612,7 +618,7 @@ PERSONAS = [
 
 def test_every_route_is_in_the_matrix():
     listed = {route.name for route in ROUTES}
-    known = set(iter_route_names())
+    known = {name for name in iter_route_names() if not name.startswith("api:")}
     assert sorted(known - listed) == [], "routes missing from the authorization matrix"
     assert sorted(listed - known) == [], "matrix lists routes that no longer exist"
     assert list(unnamed_routes()) == [], "every route needs a name to be in the matrix"

@@ -80,6 +80,10 @@ class User(AbstractUser):
         """
         if not self.is_active:
             return False
+        # A request made with an API key acts as the key's service user, limited to the key's codes.
+        key_codes = getattr(self, "api_key_codes", None)
+        if key_codes is not None and code not in key_codes:
+            return False
         if self.is_superuser:
             from django.conf import settings
 

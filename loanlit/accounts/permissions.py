@@ -37,6 +37,8 @@ PERMISSIONS: Final = {
     "cases.share": _("Share cases in scope with a user or group"),
     "backup.run": _("Back up and restore"),
     "retention.manage": _("Place legal holds and anonymise archived cases"),
+    "api.manage": _("Manage API keys, webhooks and drop folders for other systems"),
+    "system.status": _("See the system status page"),
 }
 
 ALL = tuple(PERMISSIONS)
@@ -53,6 +55,8 @@ SYSTEM_ADMIN_CODES: Final = (
     "documents.purge",
     "backup.run",
     "retention.manage",
+    "api.manage",
+    "system.status",
 )
 DUTIES: Final = {
     "system": SYSTEM_ADMIN_CODES,
@@ -103,6 +107,9 @@ GRANTS_ADDED: Final = {
         "administrator": ("reports.manage",),
         "legal_manager": ("reports.manage",),
         "case_handler": ("reports.view",),
+    },
+    "0010": {
+        "administrator": ("api.manage", "system.status"),
     },
 }
 

@@ -1,0 +1,3 @@
+"""Job handlers and periodic tasks of the integration app (registered by importing their modules)."""
+
+from loanlit.api.webhooks import jobs as _webhook_jobs  # noqa: F401

@@ -1,0 +1,1 @@
+"""Case events → webhook deliveries, queued after commit (filled in by the webhooks work)."""

@@ -1,0 +1,5 @@
+"""Authorization-matrix rows for the operations routes; collected by tests/test_authorization_matrix.py."""
+
+from __future__ import annotations
+
+ROUTES: list = []
