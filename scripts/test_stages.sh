@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: the whole suite in stages, each stage's time printed (DESIGN §5).
 #   1. SQLite: everything, browser tests included (pytest -n 2).
+#   1b. API contract: schemathesis against /api/schema/ on a throw-away server (no 500s, responses match).
 #   2. PostgreSQL: everything but pure law/ tests and browser tests; concurrency tests run here only.
 #   3. MariaDB smoke when reachable at 127.0.0.1:3306: migrate + tests marked `smoke`.
 # Outside CI an unreachable PostgreSQL is skipped with a visible notice; in CI (CI=true) it fails.
@@ -36,6 +37,9 @@ PYEOF
 
 export LOANLIT_TESTING=true
 stage sqlite env -u LOANLIT_DATABASE_URL "${PYTEST[@]}" ${PYTEST_ARGS:-}
+
+# The API contract: schemathesis against /api/schema/ on a throw-away server (bounded to a few minutes).
+stage api-contract bash scripts/schemathesis.sh
 
 pg_host=$("$PY" -c "import sys,urllib.parse as u;p=u.urlparse(sys.argv[1]);print(p.hostname or '127.0.0.1', p.port or 5432)" "$PG_URL")
 if reachable $pg_host; then
