@@ -593,6 +593,8 @@ CASE_ANONYMISE_AFTER_DAYS = env_int("CASE_ANONYMISE_AFTER_DAYS", 0, minimum=0)
 # (tests/test_deploy_check.py).
 HTTPS = env_bool("HTTPS", not (DEBUG or TESTING) and env_bool("SECURE_COOKIES", True))
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers and Prometheus probe the app directly over plain HTTP on the internal network.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31_536_000, minimum=0, maximum=2 * 31_536_000) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
 # Preloading puts the domain on the browsers' built-in HTTPS list, which is slow to undo and pointless for
@@ -644,13 +646,17 @@ API_MAX_PAGE_SIZE = 500
 # Requests per period for each API key (a key's own rate_limit overrides it) and for signed-in users.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 API_USER_RATE_LIMIT = env_str("API_USER_RATE_LIMIT", "1200/min")
-for _rate_name, _rate in (
+for _api_rate_var, _api_rate in (
     ("LOANLIT_API_RATE_LIMIT", API_RATE_LIMIT),
     ("LOANLIT_API_USER_RATE_LIMIT", API_USER_RATE_LIMIT),
 ):
-    _count, _, _period = _rate.partition("/")
-    if not _count.isdigit() or int(_count) < 1 or _period not in {"s", "sec", "m", "min", "h", "hour", "d", "day"}:
-        raise ConfigError(f"{_rate_name} must look like 600/min (per s, min, hour or day), not {_rate!r}.")
+    _api_count, _api_slash, _api_period = _api_rate.partition("/")
+    if (
+        not _api_count.isdigit()
+        or int(_api_count) < 1
+        or _api_period not in {"s", "sec", "m", "min", "h", "hour", "d", "day"}
+    ):
+        raise ConfigError(f"{_api_rate_var} must look like 600/min (per s, min, hour or day), not {_api_rate!r}.")
 API_KEY_DEFAULT_DAYS = env_int("API_KEY_DEFAULT_DAYS", 365, minimum=1, maximum=3650)
 IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30, minimum=1, maximum=3650)
 REST_FRAMEWORK = {
@@ -695,6 +701,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name get names of their own (otherwise "Kind85cEnum" …).
+    "ENUM_NAME_OVERRIDES": {
+        "ProceedingKindEnum": "loanlit.cases.models.Proceeding.Kind",
+        "HearingKindEnum": "loanlit.cases.models.Hearing.Kind",
+        "JudgmentKindEnum": "loanlit.cases.models.Judgment.Kind",
+        "JudgmentItemKindEnum": "loanlit.cases.models.JudgmentItem.Kind",
+        "CostKindEnum": "loanlit.cases.models.CostEntry.Kind",
+        "RecoverySourceEnum": "loanlit.cases.models.Recovery.Source",
+        "DocumentSourceEnum": "loanlit.documents.models.Document.Source",
+        "ImportStatusEnum": "loanlit.imports.models.ImportBatch.Status",
+        "CurrencyEnum": "loanlit.core.money.CURRENCY_CHOICES",
+    },
 }
 # Outgoing webhooks (loanlit/api/webhooks): timeout per attempt, attempts before giving up (backoff doubles
 # from WEBHOOK_RETRY_SECONDS: 1 min, 2, 4 … capped at 6 hours), how long delivery rows are kept.

@@ -263,3 +263,20 @@ def test_oversized_upload_is_a_413_page_in_debug_mode_too(client, small_limit):
 
     assert response.status_code == 413
     assert "The file is larger than the 1 MB limit." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_api_clients_get_json_errors_from_django_itself(client, settings, personas):
+    """An unknown /api/ path and an oversized API upload answer with the API's JSON error shape, not a page."""
+    client.force_login(personas.case_handler)
+
+    missing = client.get("/api/v1/no-such-thing/")
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "error": {"status": 404, "code": "not_found", "message": missing.json()["error"]["message"]}
+    }
+
+    settings.MAX_UPLOAD_BYTES = 1024
+    big = client.post("/api/v1/documents/", {"file": "x" * 1_200_000}, content_type="application/json")
+    assert big.status_code == 413
+    assert big.json()["error"]["code"] == "too_large"

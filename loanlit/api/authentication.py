@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -60,10 +61,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not key.is_usable(now) or not key.user.is_active:
             raise exceptions.AuthenticationFailed(_("The API key is not valid."))
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            from loanlit.api.services.keys import api_key_touch
+
+            api_key_touch(key=key, now=now)
         user = key.user
-        user.api_key_codes = frozenset(key.permissions)
-        user.api_key = key
+        user.api_key_codes = frozenset(key.permissions)  # type: ignore[attr-defined]
+        user.api_key = key  # type: ignore[attr-defined]
         return user, key
 
     def authenticate_header(self, request: Request) -> str:
@@ -72,3 +75,31 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 class SessionAuthentication(authentication.SessionAuthentication):
     """The browser's session (the app's own pages calling the API); unsafe methods need the CSRF token."""
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The schema's security scheme for API keys (``Authorization: Bearer ll_…``; ``X-API-Key`` works too)."""
+
+    target_class = "loanlit.api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "ll_<prefix><secret>",
+            "description": "An API key from /integration/keys/; or send it as the X-API-Key header.",
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    """The schema's security scheme for the signed-in browser (the docs pages; unsafe methods need CSRF)."""
+
+    target_class = "loanlit.api.authentication.SessionAuthentication"
+    name = "Session"
+    priority = -1
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        from django.conf import settings
+
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

@@ -14,26 +14,64 @@ function; ``loanlit/api/urls.py`` calls each. Rules (DESIGN rules 1, 2, 8):
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 
+from loanlit.api.errors import ErrorSerializer
 from loanlit.core.fields.money import MoneyField as ModelMoneyField
 from loanlit.core.fields.money import RateField as ModelRateField
 
+_MONEY_TEXT = re.compile(r"-?\d{1,15}(\.\d{1,2})?")
+_MONEY_TOO_PRECISE = re.compile(r"-?\d+\.\d{3,}")
+
 
 class MoneyField(serializers.DecimalField):
-    """Money as a decimal string with two places ("1234.50"); more places or a float-looking exponent refused."""
+    """Money as a decimal string with at most two places ("1234.50") out and in.
+
+    Input must be a string: a JSON number is a float on the client, so ``12.345`` or ``0.1`` sent as numbers
+    is refused with a field error rather than rounded; so are more than two places and exponents ("1e3").
+    """
+
+    default_error_messages = {
+        **serializers.DecimalField.default_error_messages,
+        "not_string": gettext_lazy('Send the amount as a decimal string, for example "1234.50".'),
+        "too_many_places": gettext_lazy("Enter the amount to the cent: at most 2 decimal places."),
+        "format": gettext_lazy('Enter an amount such as "1234.50".'),
+    }
+    pattern = _MONEY_TEXT
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 17)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("not_string")
+        text = data.strip()
+        if not self.pattern.fullmatch(text):
+            self.fail("too_many_places" if _MONEY_TOO_PRECISE.fullmatch(text) else "format")
+        return super().to_internal_value(text)
+
+
+class StrictMoneyField(MoneyField):
+    """A non-negative amount (costs, recoveries, judgment items)."""
+
+    default_error_messages = {
+        **MoneyField.default_error_messages,
+        "format": gettext_lazy('Enter a non-negative amount such as "1234.50".'),
+    }
+    pattern = re.compile(r"\d{1,15}(\.\d{1,2})?")
 
 
 class RateField(serializers.DecimalField):
@@ -84,15 +122,82 @@ class PreconditionRequired(exceptions.APIException):
     )
 
 
+# Error answers every operation can give (documented once as the ``Error`` component).
+ERROR_STATUSES: tuple[str, ...] = ("400", "401", "403", "404", "429")
+WRITE_ERROR_STATUSES: tuple[str, ...] = ("409", "415")
+VERSIONED_ERROR_STATUSES: tuple[str, ...] = ("409", "428")
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The version you read, as "<version>"; instead of "version" in the body.',
+)
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema plus the error answers (the one JSON shape) on every operation."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        codes = list(ERROR_STATUSES)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes += WRITE_ERROR_STATUSES
+        if self.method in ("PUT", "PATCH"):
+            codes += VERSIONED_ERROR_STATUSES
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+        return responses
+
+    def get_override_parameters(self) -> list[Any]:
+        params = list(super().get_override_parameters())
+        if self.method in ("PUT", "PATCH"):
+            params.append(IF_MATCH)
+        return params
+
+
+MAX_DB_INTEGER = 2**63 - 1
+
+
+class ApiFilterBackend(DjangoFilterBackend):
+    """django-filter, with number filters kept within a 64-bit integer (a larger one is a 400, not a database
+    overflow) and its errors in the API's error shape."""
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        from django import forms
+        from django.core.validators import MaxValueValidator, MinValueValidator
+        from django_filters import utils
+
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        for field in filterset.form.fields.values():
+            if isinstance(field, forms.DecimalField | forms.IntegerField | forms.FloatField):
+                field.validators += [MinValueValidator(-MAX_DB_INTEGER), MaxValueValidator(MAX_DB_INTEGER)]
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        return filterset.qs
+
+
 class ScopedViewSetMixin:
     """Marks the view as handling its own authentication (no login redirect) and gives the acting user.
 
     ``required_code``: the permission code every action needs (``"cases.view"``); ``required_codes``: per
     action (``{"create": "cases.edit"}``) where they differ. Object scope is the selector's (404).
+    Filtering is django-filter's (``filterset_class``); ordering is the paginator's (``ordering_fields``,
+    ``ordering``: see ``loanlit.api.pagination``), so an ordering always ends with the primary key.
     """
 
     required_code: str | None = None
     required_codes: dict[str, str] = {}
+    filter_backends = [ApiFilterBackend]
+    schema = ApiAutoSchema()
+    # Ids are positive 64-bit integers: anything else in the path is a 404 (never a database error).
+    lookup_value_regex = "[0-9]{1,18}"
 
     @classmethod
     def as_view(cls, *args: Any, **kwargs: Any) -> Any:
@@ -102,6 +207,14 @@ class ScopedViewSetMixin:
 
     def actor(self) -> Any:
         return self.request.user  # type: ignore[attr-defined]
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        # A view listing django-filter's own backend still gets the bounded number filters (no overflow 500).
+        for backend in list(self.filter_backends):  # type: ignore[attr-defined]
+            if backend is DjangoFilterBackend:
+                backend = ApiFilterBackend
+            queryset = backend().filter_queryset(self.request, queryset, self)  # type: ignore[attr-defined]
+        return queryset
 
 
 class ReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -126,3 +239,10 @@ def decimal_or_none(value: Any) -> Decimal | None:
 
 def not_allowed(message: str | None = None) -> exceptions.PermissionDenied:
     return exceptions.PermissionDenied(message or _("You do not have permission to do this."))
+
+
+def get_or_404(queryset: Any, **lookups: Any) -> Any:
+    """The one row of a scoped queryset, or Http404 (out of scope looks like missing)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(queryset, **lookups)

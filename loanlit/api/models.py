@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -49,7 +50,7 @@ class ApiKey(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    def is_usable(self, now: timezone.datetime | None = None) -> bool:
+    def is_usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
@@ -59,8 +60,9 @@ class WebhookSubscription(VersionedModel):
 
     ``user`` is the subscriber's service account: its scope decides which cases' events are sent, and its
     ``personal_data.unmask`` code whether a payload may carry names and ID numbers (otherwise it carries
-    internal numbers, dates and amounts only). The URL and the signing secret are credentials: stored
-    encrypted (loanlit.core.crypto); ``url_hint`` is the host, for lists.
+    internal numbers, dates and amounts only; names and ID numbers need ``include_personal_data`` too). The
+    URL and the signing secret are credentials: stored encrypted (loanlit.core.crypto); ``url_hint`` is the
+    host, for lists.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -70,6 +72,13 @@ class WebhookSubscription(VersionedModel):
     events = models.JSONField(_("events"), default=list)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("acts as"), on_delete=models.PROTECT, related_name="+"
+    )
+    include_personal_data = models.BooleanField(
+        _("include personal data"),
+        default=False,
+        help_text=_(
+            "Names and ID numbers of the case's borrowers, only if the acting user may also see unmasked personal data."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(

@@ -62,6 +62,8 @@ CURRENCY_EXPONENTS: Final[Mapping[str, int]] = {
     "JPY": 0,
     "KRW": 0,
 }
+# The choices of every CurrencyField (and the API schema's one CurrencyEnum).
+CURRENCY_CHOICES: Final = tuple((code, code) for code in CURRENCY_EXPONENTS)
 
 # Longer input is refused before Decimal sees it: nobody types a 60-digit amount, and a huge string
 # must not cost CPU.

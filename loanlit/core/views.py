@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -22,7 +22,22 @@ def public(view: Callable) -> Callable:
     return login_not_required(view)
 
 
+# Error codes of the API's JSON error shape (loanlit/api/errors.py) for the answers Django gives itself.
+_API_ERROR_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 413: "too_large", 500: "error"}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int, message: str) -> HttpResponse:
+    body = {"error": {"status": status, "code": _API_ERROR_CODES.get(status, "error"), "message": message}}
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+    if _wants_json(request):  # an API client gets the API's JSON error shape, never an HTML page
+        return _json_error(status, message)
     return render(request, "error.html", {"status": status, "title": title, "message": message}, status=status)
 
 
@@ -59,6 +74,8 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def error_500(request: HttpRequest) -> HttpResponse:
     # Rendered without the request's context processors: whatever failed (the database, a context
     # processor) must not fail the error page too.
+    if _wants_json(request):
+        return _json_error(500, _("An unexpected error occurred. It has been logged; please try again."))
     context = {
         "status": 500,
         "title": _("Something went wrong"),

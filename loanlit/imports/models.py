@@ -103,3 +103,90 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.number}"
+
+
+class DropFolder(VersionedModel):
+    """A watched sub-folder of ``settings.DROP_ROOT`` whose files are imported with one kind and preset.
+
+    Files are imported as ``run_as`` (a service account: its permissions and unit scope apply, as if it
+    ran the import on the command line) for ``creditor``, with ``unit`` as the default handling unit.
+    ``scan_state`` keeps what the previous scan saw of each waiting file (name → [size, mtime_ns]): a file
+    is taken only when a scan finds it unchanged (or with a ``<name>.done`` marker). See docs/integration.md.
+    """
+
+    class OnRowErrors(models.TextChoices):
+        REJECT = "reject", _("Import nothing from a file with row errors")
+        IMPORT_VALID = "import_valid", _("Import the valid rows, report the others")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    path = models.CharField(
+        _("sub-folder"),
+        max_length=200,
+        unique=True,
+        help_text=_("A folder inside the drop root, e.g. core-banking/balances."),
+    )
+    kind = models.CharField(_("import kind"), max_length=30)
+    preset = models.CharField(_("preset"), max_length=60, blank=True)
+    creditor = models.ForeignKey(
+        "core.Creditor", verbose_name=_("creditor"), on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "core.OrgUnit", verbose_name=_("default handling unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    run_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("runs as"), on_delete=models.PROTECT, related_name="+"
+    )
+    on_row_errors = models.CharField(
+        _("rows with errors"), max_length=20, choices=OnRowErrors.choices, default=OnRowErrors.REJECT
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    scan_state = models.JSONField(default=dict, blank=True)
+    last_scan_at = models.DateTimeField(_("last scanned"), null=True, blank=True)
+    last_error = models.CharField(_("last problem"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("drop folder")
+        verbose_name_plural = _("drop folders")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DropFile(models.Model):
+    """One file taken from a drop folder: its content hash (never imported twice), state and result."""
+
+    class State(models.TextChoices):
+        PROCESSING = "processing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    folder = models.ForeignKey(
+        DropFolder, verbose_name=_("drop folder"), on_delete=models.CASCADE, related_name="files"
+    )
+    name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(max_length=255, blank=True)  # the name in processing/, processed/ or failed/
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PROCESSING)
+    # The synchronous path (import_file, as on the command line) stages no ImportBatch; kept for a folder
+    # that would go through the staged pipeline.
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    summary = models.JSONField(_("result"), default=dict, blank=True)  # the .result.json content
+    error_message = models.TextField(_("reason"), blank=True)
+    taken_at = models.DateTimeField(_("taken at"))
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        verbose_name = _("dropped file")
+        verbose_name_plural = _("dropped files")
+        constraints = [models.UniqueConstraint(fields=["folder", "sha256"], name="imports_dropfile_once")]
+        indexes = [models.Index(fields=["folder", "-taken_at"], name="imports_dropfile_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.folder_id}:{self.name}"

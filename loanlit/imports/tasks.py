@@ -32,3 +32,22 @@ def commit(job: JobContext) -> dict[str, Any]:
 def reconcile() -> None:
     """Imports whose job was given up (or cancelled from the jobs page) fail or cancel too."""
     runs.reconcile_stopped_jobs()
+
+
+# --- drop folders (bodies in loanlit.imports.dropfolders) ------------------------------------------------
+from django.conf import settings  # noqa: E402
+
+
+@job_handler("imports.drop_process", label=gettext_lazy("Drop folder: import a file"))
+def drop_process(job: JobContext) -> dict[str, Any]:
+    from loanlit.imports import dropfolders
+
+    return dropfolders.process_job(job)
+
+
+@periodic("imports.drop_scan", every=timedelta(seconds=settings.DROP_SCAN_SECONDS))
+def drop_scan() -> None:
+    """Take the stable files of the drop folders and queue their imports."""
+    from loanlit.imports import dropfolders
+
+    dropfolders.scan_all()

@@ -17,3 +17,13 @@ urlpatterns = [
     # Case, loan and party exports (loanlit/imports/exports): names imports:export_*.
     path("exports/", include("loanlit.imports.exports.urls")),
 ]
+
+# Drop folders (loanlit/imports/views_drop.py): names imports:drop_*.
+from loanlit.imports import views_drop  # noqa: E402
+
+urlpatterns += [
+    path("drop-folders/", views_drop.drop_list, name="drop_list"),
+    path("drop-folders/new/", views_drop.drop_create, name="drop_create"),
+    path("drop-folders/<int:pk>/", views_drop.drop_detail, name="drop_detail"),
+    path("drop-folders/<int:pk>/edit/", views_drop.drop_edit, name="drop_edit"),
+]

@@ -137,3 +137,25 @@ class PeriodicTaskState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each ``run_worker`` process: /readyz and the system status page read it.
+
+    Written by a small thread of the worker every few seconds (also while a long job runs), deleted when
+    the worker stops cleanly; the row of a killed worker simply grows old.
+    """
+
+    worker_id = models.CharField(_("worker"), max_length=200, unique=True)
+    hostname = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    beat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+        ordering = ["-beat_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.worker_id

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -17,12 +18,14 @@ from loanlit import audit
 from loanlit.core.errors import DomainError
 from loanlit.jobs import conf, registry, services, transport
 from loanlit.jobs.context import JobCancelled, JobContext, JobLeaseLost
-from loanlit.jobs.models import Job
+from loanlit.jobs.models import Job, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
 LOST = "lost"
 SKIPPED = "skipped"
+# Rows of workers that died without saying goodbye are removed once this old (a new worker's first beat does it).
+WORKER_HEARTBEAT_KEEP = timedelta(days=1)
 
 
 def new_worker_id(prefix: str = "worker") -> str:
@@ -138,3 +141,62 @@ def run_pending(*, worker_id: str, limit: int | None = None) -> list[tuple[int, 
             break
         ran.append((job_id, run_claimed_job(job_id=job_id, worker_id=worker_id)))
     return ran
+
+
+def worker_beat_interval() -> float:
+    """Seconds between worker heartbeats: four beats within the readiness limit, at most every 30 s."""
+    limit = float(getattr(settings, "WORKER_HEARTBEAT_MAX_SECONDS", 300))
+    return max(1.0, min(30.0, limit / 4))
+
+
+def worker_beat(*, worker_id: str, started_at: datetime, now: datetime | None = None) -> None:
+    """Record that ``worker_id`` is alive (infrastructure bookkeeping, like a job's lease: not audited)."""
+    now = now or timezone.now()
+    if WorkerHeartbeat.objects.filter(worker_id=worker_id).update(beat_at=now):  # write-ok: worker's own row
+        return
+    WorkerHeartbeat.objects.filter(beat_at__lt=now - WORKER_HEARTBEAT_KEEP).delete()  # write-ok: dead workers
+    WorkerHeartbeat.objects.create(  # write-ok: worker's own row
+        worker_id=worker_id,
+        hostname=socket.gethostname()[:255],
+        pid=os.getpid(),
+        started_at=started_at,
+        beat_at=now,
+    )
+
+
+def worker_beat_end(*, worker_id: str) -> None:
+    """A worker that stops cleanly leaves no heartbeat behind (readiness then depends on the others)."""
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()  # write-ok: worker's own row
+
+
+class WorkerBeat(threading.Thread):
+    """Beats for the whole worker process, also while one long job keeps the main loop busy."""
+
+    def __init__(self, worker_id: str, interval: float | None = None) -> None:
+        super().__init__(name="worker-heartbeat", daemon=True)
+        self.worker_id = worker_id
+        self.started_at = timezone.now()
+        self.interval = interval if interval is not None else worker_beat_interval()
+        self._stopped = threading.Event()
+
+    def beat(self) -> None:
+        try:
+            worker_beat(worker_id=self.worker_id, started_at=self.started_at)
+        except Exception:
+            # A database restart must not end the worker; a missed beat shows on /readyz if it lasts.
+            logger.exception("Worker heartbeat of %s failed; will retry.", self.worker_id)
+
+    def run(self) -> None:
+        try:
+            while True:
+                self.beat()
+                close_old_connections()
+                if self._stopped.wait(self.interval):
+                    return
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self.is_alive():
+            self.join(timeout=self.interval + 5)

@@ -174,7 +174,7 @@ class CurrencyField(models.CharField):
         kwargs.setdefault("max_length", 3)
         kwargs.setdefault("default", m.DEFAULT_CURRENCY)
         kwargs.setdefault("verbose_name", _("currency"))
-        kwargs.setdefault("choices", [(code, code) for code in m.CURRENCY_EXPONENTS])
+        kwargs.setdefault("choices", list(m.CURRENCY_CHOICES))
         super().__init__(*args, **kwargs)
 
     def deconstruct(self) -> tuple[Any, ...]:

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from loanlit.jobs import registry
 from loanlit.jobs.models import Job
 from loanlit.jobs.scheduler import scheduler_tick
-from loanlit.jobs.worker import new_worker_id, release_connections, run_pending
+from loanlit.jobs.worker import (
+    WorkerBeat,
+    new_worker_id,
+    release_connections,
+    run_pending,
+    worker_beat_end,
+)
 
 logger = logging.getLogger("loanlit.jobs.worker")
 
@@ -40,6 +46,26 @@ class Command(BaseCommand):
             _("Worker %(worker)s started: %(handlers)s job kinds, %(periodic)s periodic tasks.")
             % {"worker": worker_id, "handlers": len(registry.handlers), "periodic": len(registry.periodic_tasks)}
         )
+        # The heartbeat /readyz reads. --once (e.g. from cron) beats once and leaves its row, a sign that a
+        # worker ran; a long-running worker beats from a thread (also during a long job) and removes its row
+        # when it stops cleanly.
+        beat = WorkerBeat(worker_id)
+        if options["once"]:
+            beat.beat()
+            self._loop(worker_id, stop, sleep, options)
+        else:
+            beat.start()
+            try:
+                self._loop(worker_id, stop, sleep, options)
+            finally:
+                beat.stop()
+                try:
+                    worker_beat_end(worker_id=worker_id)
+                except Exception:
+                    logger.exception("Could not remove the heartbeat of %s.", worker_id)
+        self.stdout.write(_("Worker %(worker)s stopped.") % {"worker": worker_id})
+
+    def _loop(self, worker_id: str, stop: threading.Event, sleep: float, options: dict[str, Any]) -> None:
         while not stop.is_set():
             release_connections()
             try:
@@ -60,4 +86,3 @@ class Command(BaseCommand):
             if options["once"]:
                 break
             stop.wait(sleep)
-        self.stdout.write(_("Worker %(worker)s stopped.") % {"worker": worker_id})
