@@ -446,7 +446,7 @@ def _item_inputs(case: Case, rows: list[dict[str, Any]]) -> list[case_services.J
     create=extend_schema(
         request=JudgmentCreateSerializer,
         responses={201: JudgmentSerializer, **VERSION_RESPONSES},
-        description="Record the court's decision (判决主文) as items; ``version`` is the proceeding's.",
+        description="Record the court's decision (its operative part) as items; ``version`` is the proceeding's.",
     )
 )
 class JudgmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, base.GenericViewSet):
