@@ -720,6 +720,9 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maxi
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=30)
 WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 60, minimum=1, maximum=86400)
 WEBHOOK_KEEP_DAYS = env_int("WEBHOOK_KEEP_DAYS", 90, minimum=1, maximum=3650)
+# Loopback receivers (127.0.0.1, localhost) only for tests and a receiver on the same machine; link-local,
+# unspecified, multicast and reserved addresses are always refused (loanlit/api/webhooks/services.py).
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", TESTING)
 # Drop folders (loanlit/imports/dropfolders.py): every folder configured in the app lives under this root.
 DROP_ROOT = Path(env_str("DROP_ROOT", str(VAR_DIR / "drop"))).resolve()
 DROP_SCAN_SECONDS = env_int("DROP_SCAN_SECONDS", 60, minimum=5, maximum=86400)

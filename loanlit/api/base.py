@@ -15,6 +15,7 @@ function; ``loanlit/api/urls.py`` calls each. Rules (DESIGN rules 1, 2, 8):
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,8 +31,8 @@ from loanlit.api.errors import ErrorSerializer
 from loanlit.core.fields.money import MoneyField as ModelMoneyField
 from loanlit.core.fields.money import RateField as ModelRateField
 
-_MONEY_TEXT = re.compile(r"-?\d{1,15}(\.\d{1,2})?")
-_MONEY_TOO_PRECISE = re.compile(r"-?\d+\.\d{3,}")
+_MONEY_TEXT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,2})?")  # ASCII digits only: Decimal() takes any script
+_MONEY_TOO_PRECISE = re.compile(r"-?[0-9]+\.[0-9]{3,}")
 
 
 class MoneyField(serializers.DecimalField):
@@ -71,7 +72,7 @@ class StrictMoneyField(MoneyField):
         **MoneyField.default_error_messages,
         "format": gettext_lazy('Enter a non-negative amount such as "1234.50".'),
     }
-    pattern = re.compile(r"\d{1,15}(\.\d{1,2})?")
+    pattern = re.compile(r"[0-9]{1,15}(\.[0-9]{1,2})?")
 
 
 class RateField(serializers.DecimalField):
@@ -163,6 +164,19 @@ class ApiAutoSchema(AutoSchema):
 MAX_DB_INTEGER = 2**63 - 1
 
 
+class IdField(serializers.IntegerField):
+    """An object id in a request body: a positive 64-bit integer (a larger one is a 400, never an overflow)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_DB_INTEGER)
+        super().__init__(**kwargs)
+
+
+EARLIEST_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 class ApiFilterBackend(DjangoFilterBackend):
     """django-filter, with number filters kept within a 64-bit integer (a larger one is a 400, not a database
     overflow) and its errors in the API's error shape."""
@@ -178,6 +192,9 @@ class ApiFilterBackend(DjangoFilterBackend):
         for field in filterset.form.fields.values():
             if isinstance(field, forms.DecimalField | forms.IntegerField | forms.FloatField):
                 field.validators += [MinValueValidator(-MAX_DB_INTEGER), MaxValueValidator(MAX_DB_INTEGER)]
+            elif isinstance(field, forms.DateTimeField):
+                # 9999-12-31T23:59-23:59 parses but overflows when converted to UTC for the query.
+                field.validators += [MinValueValidator(EARLIEST_MOMENT), MaxValueValidator(LATEST_MOMENT)]
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
         return filterset.qs

@@ -2,5 +2,13 @@
 
 from __future__ import annotations
 
+from django.urls import path
+
+from loanlit.backups import views
+
 app_name = "backups"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.backup_list, name="backup_list"),
+    path("run/", views.backup_now, name="backup_now"),
+    path("<int:pk>/download/", views.backup_download, name="backup_download"),
+]

@@ -20,7 +20,7 @@ URL = "https://finance.example/hooks/loanlit?token=abc123"
 
 
 def _client(user) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 

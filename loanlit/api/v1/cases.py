@@ -30,9 +30,9 @@ from loanlit.loans import selectors as loan_selectors
 
 class CaseSerializer(base.ModelSerializer):
     stage = serializers.CharField(source="stage_id", read_only=True)
-    handling_unit = serializers.IntegerField(source="handling_unit_id", read_only=True)
-    creditor = serializers.IntegerField(source="creditor_id", read_only=True)
-    handler = serializers.IntegerField(source="handler_id", read_only=True, allow_null=True)
+    handling_unit = base.IdField(source="handling_unit_id", read_only=True)
+    creditor = base.IdField(source="creditor_id", read_only=True)
+    handler = base.IdField(source="handler_id", read_only=True, allow_null=True)
     co_handlers = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     law_firm = serializers.IntegerField(source="law_firm_id", read_only=True, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -74,12 +74,12 @@ class CaseSerializer(base.ModelSerializer):
 class CaseCreateSerializer(serializers.Serializer):
     """Open a case for one of your creditors in a unit of your scope (the loans must be in no open case)."""
 
-    creditor = serializers.IntegerField(min_value=1)
-    handling_unit = serializers.IntegerField(min_value=1)
+    creditor = base.IdField()
+    handling_unit = base.IdField()
     cause_of_action = serializers.CharField(max_length=100)
-    loans = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
-    handler = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    co_handlers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=50)
+    loans = serializers.ListField(child=base.IdField(), required=False, max_length=500)
+    handler = base.IdField(required=False, allow_null=True)
+    co_handlers = serializers.ListField(child=base.IdField(), required=False, max_length=50)
     opened_on = serializers.DateField(required=False, allow_null=True)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
@@ -88,8 +88,8 @@ class CaseCreateSerializer(serializers.Serializer):
 class CaseUpdateSerializer(base.VersionedSerializerMixin):
     """Change only what you send: handler (null: none), co-handlers, priority, tags."""
 
-    handler = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    co_handlers = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=50)
+    handler = base.IdField(required=False, allow_null=True)
+    co_handlers = serializers.ListField(child=base.IdField(), required=False, max_length=50)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
 

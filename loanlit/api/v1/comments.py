@@ -27,9 +27,9 @@ from loanlit.documents import selectors as document_selectors
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    case = serializers.IntegerField(source="case_id", read_only=True)
-    document = serializers.IntegerField(source="document_id", read_only=True, allow_null=True)
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    case = base.IdField(source="case_id", read_only=True)
+    document = base.IdField(source="document_id", read_only=True, allow_null=True)
+    parent = base.IdField(source="parent_id", read_only=True, allow_null=True)
     author = serializers.IntegerField(source="author_id", read_only=True)
     author_name = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
@@ -64,11 +64,11 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
+    case = base.IdField()
     body = serializers.CharField(help_text=gettext_lazy("Markdown-like text; @username mentions a colleague."))
     internal = serializers.BooleanField(default=True)
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None)
-    document = serializers.IntegerField(required=False, allow_null=True, default=None)
+    parent = base.IdField(required=False, allow_null=True, default=None)
+    document = base.IdField(required=False, allow_null=True, default=None)
 
 
 class CommentFilter(django_filters.FilterSet):

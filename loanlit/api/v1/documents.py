@@ -44,8 +44,8 @@ class VersionSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    case = serializers.IntegerField(source="case_id", read_only=True)
-    proceeding = serializers.IntegerField(source="proceeding_id", read_only=True, allow_null=True)
+    case = base.IdField(source="case_id", read_only=True)
+    proceeding = base.IdField(source="proceeding_id", read_only=True, allow_null=True)
     category = serializers.CharField(source="category_id", read_only=True)
     current_version = VersionSerializer(read_only=True, allow_null=True)
     version_count = serializers.SerializerMethodField()
@@ -78,12 +78,12 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
+    case = base.IdField()
     file = serializers.FileField(help_text=gettext_lazy("The file (multipart/form-data)."))
     category = serializers.PrimaryKeyRelatedField(queryset=DocumentCategory.objects.filter(is_active=True))
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     source = serializers.ChoiceField(choices=Document.Source.choices, default=Document.Source.UPLOADED)
-    proceeding = serializers.IntegerField(required=False, allow_null=True, default=None)
+    proceeding = base.IdField(required=False, allow_null=True, default=None)
     doc_date = serializers.DateField(required=False, allow_null=True, default=None)
     tags = serializers.CharField(
         required=False, allow_blank=True, default="", help_text=gettext_lazy("Comma-separated.")

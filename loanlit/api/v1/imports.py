@@ -37,8 +37,8 @@ ERROR_ROWS_SHOWN = 100
 
 
 class ImportBatchSerializer(base.ModelSerializer):
-    creditor = serializers.IntegerField(source="creditor_id", read_only=True)
-    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    creditor = base.IdField(source="creditor_id", read_only=True)
+    unit = base.IdField(source="unit_id", read_only=True)
     created_by = serializers.IntegerField(source="created_by_id", read_only=True)
     job = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
@@ -113,10 +113,10 @@ class ImportStartSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=30)
     preset = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     file = serializers.FileField(help_text=gettext_lazy("The spreadsheet or CSV file (multipart/form-data)."))
-    creditor = serializers.IntegerField(
+    creditor = base.IdField(
         required=False, allow_null=True, default=None, help_text=gettext_lazy("Needed if you work for several.")
     )
-    unit = serializers.IntegerField(required=False, allow_null=True, default=None)
+    unit = base.IdField(required=False, allow_null=True, default=None)
 
 
 class ImportCommitSerializer(base.VersionedSerializerMixin):

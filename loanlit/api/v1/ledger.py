@@ -43,8 +43,8 @@ def _proceeding_of(case: Any, pk: int | None) -> Proceeding | None:
 
 
 class CostSerializer(base.ModelSerializer):
-    case = serializers.IntegerField(source="case_id", read_only=True)
-    proceeding = serializers.IntegerField(source="proceeding_id", read_only=True, allow_null=True)
+    case = base.IdField(source="case_id", read_only=True)
+    proceeding = base.IdField(source="proceeding_id", read_only=True, allow_null=True)
 
     class Meta:
         model = CostEntry
@@ -69,8 +69,8 @@ class CostSerializer(base.ModelSerializer):
 
 
 class CostCreateSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
-    proceeding = serializers.IntegerField(required=False, allow_null=True, default=None)
+    case = base.IdField()
+    proceeding = base.IdField(required=False, allow_null=True, default=None)
     kind = serializers.ChoiceField(choices=CostEntry.Kind.choices)
     amount = StrictMoneyField()
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
@@ -133,8 +133,8 @@ class CostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 
 class RecoverySerializer(base.ModelSerializer):
-    case = serializers.IntegerField(source="case_id", read_only=True)
-    proceeding = serializers.IntegerField(source="proceeding_id", read_only=True, allow_null=True)
+    case = base.IdField(source="case_id", read_only=True)
+    proceeding = base.IdField(source="proceeding_id", read_only=True, allow_null=True)
     recorded_by = serializers.IntegerField(source="recorded_by_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -158,8 +158,8 @@ class RecoverySerializer(base.ModelSerializer):
 
 
 class RecoveryCreateSerializer(serializers.Serializer):
-    case = serializers.IntegerField()
-    proceeding = serializers.IntegerField(required=False, allow_null=True, default=None)
+    case = base.IdField()
+    proceeding = base.IdField(required=False, allow_null=True, default=None)
     received_on = serializers.DateField()
     amount = StrictMoneyField()
     currency = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")

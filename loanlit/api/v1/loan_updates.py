@@ -54,8 +54,8 @@ from loanlit.loans.services.snapshots import AMOUNT_FIELDS, SnapshotRow, balance
 
 MAX_ITEMS: Final = 1000
 LOOKUP_CHUNK: Final = 500
-AMOUNT_PATTERN: Final = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
-DATE_PATTERN: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AMOUNT_PATTERN: Final = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$")  # ASCII digits only
+DATE_PATTERN: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 TYPES: Final = ("balance", "repayment")
 BALANCE_KEYS: Final = frozenset({"type", "contract_no", "creditor", "as_of", "currency", *AMOUNT_FIELDS})
 REPAYMENT_KEYS: Final = frozenset({"type", "contract_no", "creditor", "paid_on", "amount", "currency", "source"})

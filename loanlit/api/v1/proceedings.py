@@ -10,6 +10,7 @@ with a unique tiebreak for the cursor, the scoped case lookup); they belong in `
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -38,6 +39,9 @@ StrictMoneyField = base.StrictMoneyField
 FILTER_BACKENDS = [base.ApiFilterBackend]  # ordering is the paginator's (it always ends with the pk)
 
 
+_ID = re.compile(r"[0-9]{1,19}")
+
+
 def visible_case_ids(user: Any) -> QuerySet[Case, Any]:
     """The ids of the cases ``user`` sees, as a subquery (the cases selector's scope)."""
     return case_selectors.case_list_for_user(user=user).order_by().values("pk")
@@ -45,9 +49,13 @@ def visible_case_ids(user: Any) -> QuerySet[Case, Any]:
 
 def _id_field(raw: Any, name: str) -> int:
     """A body's object id as an integer, or a 400 naming the field (a JSON number or a digit string)."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).strip().isdigit():
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), at most a 64-bit id.
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not _ID.fullmatch(str(raw).strip()):
         raise serializers.ValidationError({name: [serializers.IntegerField.default_error_messages["invalid"]]})
-    return int(raw)
+    value = int(str(raw).strip())
+    if not 1 <= value <= base.MAX_DB_INTEGER:
+        raise serializers.ValidationError({name: [serializers.IntegerField.default_error_messages["invalid"]]})
+    return value
 
 
 def visible_case(user: Any, pk: Any) -> Case:

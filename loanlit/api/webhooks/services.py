@@ -15,8 +15,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
+import socket
 import time
 import uuid
 from collections import defaultdict
@@ -70,10 +72,12 @@ DUE_STATES: Final = (WebhookDelivery.State.PENDING, WebhookDelivery.State.FAILED
 # --- subscriptions ---------------------------------------------------------------------------------------
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, *, resolve: bool = False) -> str:
     """An http(s) URL with a host (the robots' rule, loanlit.deadlines.channels); returns the host.
 
-    Redirects are never followed when sending, so only this host is ever contacted.
+    Redirects are never followed when sending, so only this host is ever contacted. ``resolve``: also look
+    the host name up and refuse it if any of its addresses is forbidden (checked again at every send, so a
+    name later pointed at a loopback address is refused then).
     """
     try:
         parsed = urlsplit(url)
@@ -87,7 +91,40 @@ def check_url(url: str) -> str:
             _("Enter the receiver's URL: http:// or https:// with a host name, without a user name or password."),
             code="bad_url",
         )
+    _check_addresses(host, resolve=resolve)
     return host
+
+
+def _forbidden_address(address: str) -> bool:
+    """Loopback, link-local (cloud metadata at 169.254.169.254), unspecified, multicast and reserved addresses
+    are never receivers. Private ranges are allowed: finance, CRM and OA systems live on the bank's intranet."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if getattr(settings, "WEBHOOK_ALLOW_LOOPBACK", False) and ip.is_loopback:
+        return False
+    return ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast or ip.is_reserved
+
+
+def _check_addresses(host: str, *, resolve: bool) -> None:
+    refused = DomainError(
+        _("This address cannot receive webhooks: loopback, link-local and reserved addresses are refused."),
+        code="bad_url",
+    )
+    if host.lower() in {"localhost", "localhost.localdomain"} and not getattr(
+        settings, "WEBHOOK_ALLOW_LOOPBACK", False
+    ):
+        raise refused
+    if _forbidden_address(host):
+        raise refused
+    if resolve:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return  # the send itself reports the unknown host
+        if any(_forbidden_address(str(info[4][0])) for info in infos):
+            raise refused
 
 
 def _clean_events(events: Iterable[str]) -> list[str]:
@@ -545,10 +582,10 @@ def _send(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str, st
     subscription = delivery.subscription
     try:
         url = subscription_url(subscription)
-        check_url(url)
+        check_url(url, resolve=True)
         secret = subscription_secret(subscription)
-    except DomainError:
-        return None, "the configured URL is not an http(s) URL", ""
+    except DomainError as exc:
+        return None, str(exc.message)[:ERROR_KEEP], ""
     except crypto.DecryptionError:
         return None, "the URL or secret cannot be decrypted (encryption key missing?)", ""
     body = signing.encode_body(delivery.payload)
