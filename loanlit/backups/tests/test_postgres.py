@@ -92,6 +92,41 @@ def test_a_sqlite_backup_restores_into_postgresql_with_equal_counts(personas, se
         admin.close()
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_postgresql_backup_restores_into_sqlite_with_equal_counts(personas, settings, tmp_path):
+    """And back: the archive taken on PostgreSQL loads into a fresh SQLite database with the same rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the source of this test is PostgreSQL (runs in the PostgreSQL stage)")
+    import sqlite3
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.BACKUP_DIR = tmp_path / "backups"
+    world_with_document(personas)
+    before = table_counts()
+    before.pop("backups_backuprun", None)
+    run = services.backup_create(output=tmp_path / "portable.tar")
+    target = tmp_path / "restored.sqlite3"
+    env = {
+        **os.environ,
+        "LOANLIT_TESTING": "true",
+        "LOANLIT_DATABASE_URL": f"sqlite:///{target}",
+        "LOANLIT_MEDIA_ROOT": str(tmp_path / "sqlite-media"),
+        "LOANLIT_BACKUP_DIR": str(tmp_path / "sqlite-backups"),
+        "LOANLIT_LANGUAGE_CODE": "en",
+    }
+    migrated = _manage("migrate", "-v0", env=env)
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    restored = _manage("restore", run.path, env=env)
+    assert restored.returncode == 0, restored.stderr[-3000:]
+    assert "Row counts and file hashes match the archive." in restored.stdout
+    with sqlite3.connect(target) as db:
+        after = {table: db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0] for table in before}
+        principal = db.execute("SELECT principal FROM loans_loancontract").fetchone()[0]
+    assert after == before
+    assert principal == 1_200_000  # 12,000.00 yuan in fen, unchanged
+
+
 def world_case_max(counts: dict[str, int]) -> int:
     from loanlit.cases.models import Case
 
