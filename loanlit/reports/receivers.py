@@ -18,13 +18,12 @@ case-event watermark and ``Case.updated_at``) and the nightly rebuild. Off with
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, models, transaction
 from django.db.models.signals import post_delete, post_save
 
 from loanlit.cases.events import register_event_listener
@@ -39,6 +38,7 @@ from loanlit.cases.models import (
     Proceeding,
     Recovery,
 )
+from loanlit.core.commit_batches import TransactionBatches
 from loanlit.enforcement.models import DebtTransferItem, Termination, WriteOff
 from loanlit.reports.definitions import month_start
 from loanlit.workflow.models import SettlementPayment, SettlementPlan
@@ -103,49 +103,12 @@ class _Batch:
             logger.exception("Refreshing the statistics after a write failed; the scheduler will catch up.")
 
 
-_local = threading.local()
-_OUTERMOST = "outermost"
-
-
-def _transaction_key(connection: Any) -> str | None:
-    """Which transaction a write belongs to: the outermost atomic block of the application's code.
-
-    In production that is the real transaction (one at a time per connection). Inside Django's test
-    transaction (``TestCase`` / pytest-django's ``db``), whose own blocks are flagged ``_from_testcase``, it
-    is the first block the code under test opened: its savepoint id (unique per connection) tells two
-    "transactions" of one test apart, as their commits would in production. None: no transaction of the
-    application's own (an autocommit write, or a block without a savepoint) — never shared.
-    """
-    blocks = connection.atomic_blocks
-    for index, block in enumerate(blocks):
-        if not getattr(block, "_from_testcase", False):
-            return _OUTERMOST if index == 0 else connection.savepoint_ids[index - 1]
-    return None
-
-
-def _registered(batch: _Batch, connection: Any) -> bool:
-    """The batch's flush is still waiting for the commit (a rollback discards it)."""
-    return (
-        not batch.flushed
-        and connection.in_atomic_block
-        and any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)
-    )
+_BATCHES: TransactionBatches[_Batch] = TransactionBatches(lambda using, key: _Batch(using=using, key=key))
 
 
 def _batch(using: str) -> _Batch:
-    """The open batch of the current transaction on ``using``, registering its flush when new."""
-    batches: dict[str, _Batch] = getattr(_local, "batches", None) or {}
-    _local.batches = batches
-    batch = batches.get(using)
-    connection = connections[using]
-    key = _transaction_key(connection) if connection.in_atomic_block else None
-    if batch is not None and key is not None and batch.key == key and _registered(batch, connection):
-        return batch
-    batch = _Batch(using=using, key=key)
-    batches[using] = batch
-    # Outside a transaction on_commit runs the flush at once, after this write's autocommit.
-    transaction.on_commit(batch.flush, using=using)
-    return batch
+    """The open batch of the current transaction on ``using`` (its flush registered when new)."""
+    return _BATCHES.current(using)
 
 
 def _enabled(raw: bool) -> bool:
@@ -229,11 +192,8 @@ for _model in WATCHED:
 
 def pending_case_ids(using: str = DEFAULT_DB_ALIAS) -> set[int]:
     """The case ids marked in the current transaction and not flushed yet (for tests and diagnostics)."""
-    batches: dict[str, _Batch] = getattr(_local, "batches", None) or {}
-    batch = batches.get(using)
-    if batch is None or not _registered(batch, connections[using]):
-        return set()
-    return set(batch.case_ids)
+    batch = _BATCHES.pending(using)
+    return set(batch.case_ids) if batch is not None else set()
 
 
 __all__ = ["WATCHED", "pending_case_ids"]

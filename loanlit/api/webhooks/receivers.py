@@ -11,21 +11,17 @@ and never reaches the request whose transaction has already committed.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 
 from loanlit.api.webhooks.payloads import KIND_TO_EVENT
 from loanlit.cases.events import register_event_listener
 from loanlit.cases.models import CaseEvent
+from loanlit.core.commit_batches import TransactionBatches
 
 logger = logging.getLogger(__name__)
-
-_local = threading.local()
-_OUTERMOST = "outermost"
 
 
 @dataclass(eq=False)
@@ -47,36 +43,12 @@ class _Batch:
             logger.exception("Queuing webhook deliveries after a commit failed (%d events).", len(self.events))
 
 
-def _transaction_key(connection: Any) -> str | None:
-    """The outermost atomic block of the application's code (inside a test's own transaction: its savepoint)."""
-    for index, block in enumerate(connection.atomic_blocks):
-        if not getattr(block, "_from_testcase", False):
-            return _OUTERMOST if index == 0 else connection.savepoint_ids[index - 1]
-    return None
-
-
-def _registered(batch: _Batch, connection: Any) -> bool:
-    return (
-        not batch.flushed
-        and connection.in_atomic_block
-        and any(callback == batch.flush for _sids, callback, _robust in connection.run_on_commit)
-    )
+_BATCHES: TransactionBatches[_Batch] = TransactionBatches(lambda using, key: _Batch(using=using, key=key))
 
 
 def _collect(using: str, events: Sequence[CaseEvent]) -> None:
-    """Add ``events`` to the open batch of the current transaction on ``using``, registering its flush when new."""
-    batches: dict[str, _Batch] = getattr(_local, "batches", None) or {}
-    _local.batches = batches
-    batch = batches.get(using)
-    connection = connections[using]
-    key = _transaction_key(connection) if connection.in_atomic_block else None
-    if batch is not None and key is not None and batch.key == key and _registered(batch, connection):
-        batch.events.extend(events)
-        return
-    batch = _Batch(using=using, key=key, events=list(events))
-    batches[using] = batch
-    # Outside a transaction on_commit runs the flush at once (after the events' autocommit).
-    transaction.on_commit(batch.flush, using=using)
+    """Add ``events`` to the open batch of the current transaction on ``using`` (its flush registered when new)."""
+    _BATCHES.current(using).events.extend(events)
 
 
 def _events_written(events: Sequence[CaseEvent]) -> None:
@@ -91,8 +63,5 @@ register_event_listener(_events_written)
 
 def pending_events(using: str = DEFAULT_DB_ALIAS) -> list[CaseEvent]:
     """The events collected in the current transaction and not flushed yet (tests and diagnostics)."""
-    batches: dict[str, _Batch] = getattr(_local, "batches", None) or {}
-    batch = batches.get(using)
-    if batch is None or not _registered(batch, connections[using]):
-        return []
-    return list(batch.events)
+    batch = _BATCHES.pending(using)
+    return list(batch.events) if batch is not None else []

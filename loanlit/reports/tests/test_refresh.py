@@ -103,7 +103,7 @@ def test_a_judgment_marks_its_case_without_a_query(
     with django_capture_on_commit_callbacks(execute=False), django_assert_num_queries(2), transaction.atomic():
         receivers._saved(JudgmentItem, item, using="default")  # the 2 queries: SAVEPOINT and RELEASE
         receivers._saved(Judgment, bare, using="default")
-    batch = receivers._local.batches["default"]
+    batch = receivers._BATCHES.last("default")
     assert (batch.judgment_ids, batch.proceeding_ids) == ({judgment.pk}, {world.proceeding.pk})
     assert batch.resolve() == {world.case.pk}
 
