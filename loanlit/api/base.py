@@ -31,7 +31,7 @@ from loanlit.api.errors import ErrorSerializer
 from loanlit.core.fields.money import MoneyField as ModelMoneyField
 from loanlit.core.fields.money import RateField as ModelRateField
 
-_MONEY_TEXT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,2})?")  # ASCII digits only: Decimal() takes any script
+MONEY_TEXT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,2})?")  # ASCII digits only: Decimal() takes any script
 _MONEY_TOO_PRECISE = re.compile(r"-?[0-9]+\.[0-9]{3,}")
 
 
@@ -48,7 +48,7 @@ class MoneyField(serializers.DecimalField):
         "too_many_places": gettext_lazy("Enter the amount to the cent: at most 2 decimal places."),
         "format": gettext_lazy('Enter an amount such as "1234.50".'),
     }
-    pattern = _MONEY_TEXT
+    pattern = MONEY_TEXT
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 17)

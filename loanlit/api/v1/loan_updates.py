@@ -54,7 +54,7 @@ from loanlit.loans.services.snapshots import AMOUNT_FIELDS, SnapshotRow, balance
 
 MAX_ITEMS: Final = 1000
 LOOKUP_CHUNK: Final = 500
-AMOUNT_PATTERN: Final = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$")  # ASCII digits only
+AMOUNT_PATTERN: Final = base.MONEY_TEXT  # the API's one money format (ASCII digits, at most 2 places)
 DATE_PATTERN: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 TYPES: Final = ("balance", "repayment")
 BALANCE_KEYS: Final = frozenset({"type", "contract_no", "creditor", "as_of", "currency", *AMOUNT_FIELDS})
@@ -99,7 +99,7 @@ def parse_amount(value: Any, *, positive: bool = False) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str):
         raise Invalid(_('Send amounts as decimal strings such as "1234.50", not as numbers.'))
     text = value.strip()
-    if not AMOUNT_PATTERN.match(text):
+    if not AMOUNT_PATTERN.fullmatch(text):
         raise Invalid(_("Enter an amount with at most two decimal places, such as 1234.50."))
     amount = Decimal(text).quantize(Decimal("0.01"))
     if amount < 0 or (positive and amount == 0):
