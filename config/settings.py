@@ -700,6 +700,8 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No call to validator.swagger.io (intranet: no internet, and the CSP would block it anyway).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     # Choice sets that share a field name get names of their own (otherwise "Kind85cEnum" …).
     "ENUM_NAME_OVERRIDES": {

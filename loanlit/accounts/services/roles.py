@@ -46,6 +46,27 @@ def duty_of_code(code: str) -> str:
     return next((duty for duty, duty_codes in DUTIES.items() if code in duty_codes), "")
 
 
+def require_may_act_as(actor: Any, user: Any) -> None:
+    """Refuse an integration (API key, webhook) set up by ``actor`` that would act as another duty's account.
+
+    While the separation of duties is on, the system administrator who manages integrations must not give
+    another system the identity of a security administrator, an auditor or a superuser (三员分立): that would
+    let them act under the other duties' accounts. Acting as themselves is their own duty.
+    """
+    if not separation_of_duties_on() or actor is None or actor.pk == user.pk:
+        return
+    codes = user.role.permissions if user.role_id else []
+    if user.is_superuser or any(duty != "system" for duty in duties_of(codes)):
+        raise PermissionDeniedError(
+            _(
+                "%(user)s is a superuser or holds security administration or audit: an integration you set up "
+                "may not act as them (separation of duties). Choose a service account."
+            )
+            % {"user": user},
+            code="separation_of_duties",
+        )
+
+
 def separation_check(codes: Iterable[str]) -> None:
     """Refuse a set of codes combining two duties while the separation of duties is on."""
     if not separation_of_duties_on():

@@ -22,6 +22,7 @@ from loanlit import audit
 from loanlit.accounts.models import User
 from loanlit.accounts.permissions import PERMISSIONS
 from loanlit.accounts.selectors import creditor_ids_for
+from loanlit.accounts.services.roles import require_may_act_as
 from loanlit.api.authentication import KEY_PREFIX, PREFIX_LENGTH, hash_secret
 from loanlit.api.models import ApiKey
 from loanlit.core.errors import DomainError, PermissionDeniedError
@@ -102,6 +103,7 @@ def api_key_create(
             _("%(user)s works for a creditor you do not: choose a user of your own creditors.") % {"user": user},
             code="user_out_of_scope",
         )
+    require_may_act_as(actor, user)
     codes = _clean_codes(user, permissions)
     now = timezone.now()
     if expires_at is None:

@@ -151,3 +151,31 @@ def _resolves(name: str) -> bool:
     except OSError:
         return False
     return True
+
+
+@pytest.mark.parametrize("who", ["auditor", "security_admin"])
+def test_the_system_administrator_cannot_give_a_key_or_a_webhook_another_dutys_identity(personas, who):
+    """三员分立: an integration set up by the system administrator must not act as the auditor or the
+    security administrator (nor as a superuser other than themselves)."""
+    from loanlit.api.models import ApiKey, WebhookSubscription
+    from loanlit.api.services.keys import api_key_create
+    from loanlit.core.errors import PermissionDeniedError
+
+    target = getattr(personas, who)
+    with pytest.raises(PermissionDeniedError) as refused:
+        api_key_create(actor=personas.administrator, name="Borrowed", user=target, permissions=["cases.view"])
+    assert refused.value.code == "separation_of_duties"
+    with pytest.raises(PermissionDeniedError):
+        webhook_services.webhook_subscription_create(
+            actor=personas.administrator,
+            name="Borrowed",
+            url="https://finance.example/hook",
+            events=["case.created"],
+            user=target,
+        )
+    assert not ApiKey.objects.exists() and not WebhookSubscription.objects.exists()
+    # A service account of the system duty (here the case handler) is fine.
+    key, _secret = api_key_create(
+        actor=personas.administrator, name="Core banking", user=personas.case_handler, permissions=["cases.view"]
+    )
+    assert key.user == personas.case_handler

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from loanlit import audit
 from loanlit.accounts.models import User
+from loanlit.accounts.services.roles import require_may_act_as
 from loanlit.api.models import WebhookDelivery, WebhookSubscription
 from loanlit.api.webhooks import payloads, signing
 from loanlit.api.webhooks.selectors import UNMASK_CODE, require_manage, users_within_creditors_q
@@ -157,6 +158,7 @@ def _clean_secret(secret: str) -> str:
 def _require_acting_user(actor: Any, user: User) -> None:
     if actor is None:
         return
+    require_may_act_as(actor, user)
     allowed = User.objects.filter(pk=user.pk, is_active=True).filter(users_within_creditors_q(actor)).exists()
     if not allowed:
         raise PermissionDeniedError(
