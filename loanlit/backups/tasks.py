@@ -28,12 +28,14 @@ def run_backup(job: JobContext) -> dict[str, Any]:
         output=output, kind=run.kind, encrypt=bool(job.params.get("encrypt")), run=run, progress=progress
     )
     pruned = services.backups_prune() if run.kind == BackupRun.Kind.SCHEDULED else []
+    rows = sum(run.counts.values())
+    job.set_progress(rows, rows, _("Backup written. Download it from the backups page."))
     return {
         "backup": run.pk,
         "size_bytes": run.size_bytes,
         "sha256": run.sha256,
         "files": run.file_count,
-        "rows": sum(run.counts.values()),
+        "rows": rows,
         "pruned": [p.pk for p in pruned],
     }
 

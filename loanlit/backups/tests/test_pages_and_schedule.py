@@ -49,6 +49,12 @@ def test_back_up_now_queues_a_job_whose_run_writes_the_archive(client, personas,
     assert Path(run.path).parent == dirs / "backups" and run.counts["cases_case"] == 1
     run.job.refresh_from_db()
     assert run.job.result["backup"] == run.pk and run.job.result["sha256"] == run.sha256
+    rows = sum(run.counts.values())
+    assert (run.job.progress_done, run.job.progress_total) == (rows, rows)
+    from django.utils import translation
+
+    with translation.override(run.job.language or "en"):
+        assert run.job.progress_message == translation.gettext("Backup written. Download it from the backups page.")
 
 
 def test_the_page_lists_runs_and_a_download_is_access_logged(client, personas, dirs):
