@@ -309,7 +309,7 @@ def test_bin_and_restore_keep_everything_and_leave_events(world, media):
     assert (document.deleted_at, document.deleted_by, document.version) == (None, None, 3)
     kinds = list(CaseEvent.objects.filter(case=world.case, kind__startswith="document").values_list("kind", flat=True))
     assert kinds == ["document_added", "document_binned", "document_restored"]
-    actions = AuditEntry.objects.filter(action__startswith="document.").order_by("pk")  # PostgreSQL has no default order
+    actions = AuditEntry.objects.filter(action__startswith="document.").order_by("pk")  # no default order on PostgreSQL
     assert list(actions.values_list("action", flat=True)) == [
         "document.add",
         "document.bin",
