@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -238,20 +237,8 @@ class ReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
 
-class ViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
-    """Pick the actions with the mixins from rest_framework.mixins, implement writes with services."""
-
-
 class GenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
-    pass
-
-
-class ApiView(ScopedViewSetMixin):
-    """Mixin for plain APIView subclasses (``class X(ApiView, APIView)``)."""
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
+    """Pick the actions with the mixins from rest_framework.mixins, implement writes with services."""
 
 
 def not_allowed(message: str | None = None) -> exceptions.PermissionDenied:

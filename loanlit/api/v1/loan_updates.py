@@ -374,7 +374,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class LoanUpdateViewSet(IdempotentCreateMixin, base.ViewSet):
+class LoanUpdateViewSet(IdempotentCreateMixin, base.GenericViewSet):
     """POST balances and repayments (see the module docstring). Needs the ``Idempotency-Key`` header."""
 
     required_code = "imports.run"
